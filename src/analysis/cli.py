@@ -1,0 +1,83 @@
+"""Command line: `analysis <command> ...` (also `python -m analysis`).
+
+User errors (bad data, bad specs, bad arguments) end in one line per problem on stderr and a
+non-zero exit, never in a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from analysis.errors import DataError, UserError
+
+EXIT_DATA_ERROR = 1
+EXIT_USER_ERROR = 2
+
+
+def _cmd_simulate(args: argparse.Namespace) -> None:
+    from analysis.simulate import simulate
+
+    simulate(args.out, seed=args.seed, subjects_per_cohort=args.subjects_per_cohort,
+             study_spec=args.study, progress=not args.quiet)
+
+
+def _cmd_ingest(args: argparse.Namespace) -> None:
+    from analysis.raw.ingest import ingest
+    from analysis.specs import load_study
+
+    ingest(args.raw, load_study(args.study), args.out, cutoff=args.cutoff or None)
+
+
+def _cmd_raw_spec_doc(args: argparse.Namespace) -> None:
+    from analysis.raw.spec_doc import render_raw_spec
+    from analysis.specs import load_study
+
+    text = render_raw_spec(load_study(args.study))
+    if args.out == "-":
+        sys.stdout.write(text)
+    else:
+        with open(args.out, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="analysis", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("simulate", help="write a simulated raw export of the study")
+    p.add_argument("--seed", type=int, default=20230717)
+    p.add_argument("--subjects-per-cohort", type=int, default=6)
+    p.add_argument("--out", required=True, help="folder to write the raw export into")
+    p.add_argument("--study", default="specs/study.yaml")
+    p.add_argument("--quiet", action="store_true", help="no progress lines")
+    p.set_defaults(func=_cmd_simulate)
+
+    p = sub.add_parser("ingest", help="read and validate a raw export against the raw spec")
+    p.add_argument("--raw", required=True, help="folder holding the raw export")
+    p.add_argument("--study", default="specs/study.yaml")
+    p.add_argument("--out", required=True, help="folder for validated tables and listings")
+    p.add_argument("--cutoff", default="", help="data cutoff date YYYY-MM-DD (empty: all data)")
+    p.set_defaults(func=_cmd_ingest)
+
+    p = sub.add_parser("raw-spec-doc", help="render the raw data spec as Markdown")
+    p.add_argument("--study", default="specs/study.yaml")
+    p.add_argument("--out", default="-", help="file to write (default: stdout)")
+    p.set_defaults(func=_cmd_raw_spec_doc)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        args.func(args)
+    except DataError as exc:
+        for line in exc.lines():
+            print(f"ERROR {line}", file=sys.stderr)
+        print(f"analysis {args.command}: {len(exc.problems)} problem(s) in the input; nothing written",
+              file=sys.stderr)
+        return EXIT_DATA_ERROR
+    except UserError as exc:
+        print(f"ERROR {exc}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    return 0
