@@ -46,7 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("simulate", help="write a simulated raw export of the study")
-    p.add_argument("--seed", type=int, default=20230717)
+    p.add_argument("--seed", type=int, default=26)
     p.add_argument("--subjects-per-cohort", type=int, default=6)
     p.add_argument("--out", required=True, help="folder to write the raw export into")
     p.add_argument("--study", default="specs/study.yaml")

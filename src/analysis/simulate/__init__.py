@@ -1,5 +1,8 @@
 """Simulated raw export of the study (see analysis.simulate.export)."""
 
-from analysis.simulate.export import simulate
 
-__all__ = ["simulate"]
+def simulate(*args, **kwargs):
+    """Write a simulated raw export; see analysis.simulate.export.simulate."""
+    from analysis.simulate.export import simulate as _simulate
+
+    return _simulate(*args, **kwargs)
