@@ -148,10 +148,11 @@ def infusions_form(subjects: pd.DataFrame, infusions: pd.DataFrame, seed: int) -
     n = len(inf)
     s = subjects.set_index("SUBJID")
     given = inf["given"].to_numpy()
-    weight = s.loc[inf["SUBJID"], "weight"].to_numpy() + rng.normal(0, 0.6, n)
+    weight = np.round(s.loc[inf["SUBJID"], "weight"].to_numpy() + rng.normal(0, 0.6, n), 1)
     planned = s.loc[inf["SUBJID"], "dose"].to_numpy()
-    actual = planned * rng.uniform(0.94, 1.05, n)
-    total = actual * weight
+    # The product is released as a cell count; the actual dose per kg follows from it.
+    total = np.round(planned * weight * rng.uniform(0.94, 1.05, n), 1)
+    actual = total / weight
     interrupted = given & (rng.random(n) < 0.06)
     reasons = np.array(["Chills during infusion", "IV line occlusion", "Transient hypotension"])
     g = lambda x: np.where(given, x, "")  # noqa: E731 - values only for infusions given

@@ -1,0 +1,21 @@
+# Clinical-trial statistics pipeline: raw export -> validated raw tables -> (SDTM, ADaM, TLF).
+# The Snakefile only loads and validates the config, includes the rules, and defines `all`.
+from snakemake.utils import min_version, validate
+
+min_version("9.0")
+
+
+configfile: "config/config.yaml"
+
+
+validate(config, "specs/schemas/config.schema.yaml")
+
+
+include: "rules/common.smk"
+include: "rules/ingest.smk"
+
+
+rule all:
+    input:
+        ingest_outputs(),
+    default_target: True
