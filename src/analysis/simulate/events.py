@@ -18,7 +18,7 @@ SOC = {
     "msk": "Musculoskeletal and connective tissue disorders", "hep": "Hepatobiliary disorders",
     "inj": "Injury, poisoning and procedural complications", "ren": "Renal and urinary disorders",
     "neo": "Neoplasms benign, malignant and unspecified (incl cysts and polyps)",
-    "imm": "Immune system disorders",
+    "imm": "Immune system disorders", "resp": "Respiratory, thoracic and mediastinal disorders",
 }
 # Background AEs: coded term, SOC key, events per subject-year, P(grade 1, 2, 3), verbatims.
 BACKGROUND_AES = [
@@ -58,6 +58,9 @@ DEATH_CAUSES = ["Hepatic failure", "Esophageal varices hemorrhage", "Sepsis", "A
 DEATH_SOC = {"Hepatic failure": "hep", "Esophageal varices hemorrhage": "gi", "Sepsis": "inf",
              "Acute kidney injury": "ren"}
 DLT_TERMS = [("Infusion related reaction", "inj"), ("Anaphylaxis", "imm"), ("Fever", "gen")]
+STOP_TERMS = [("Rash maculo-papular", "skin", "maculopapular rash"),
+              ("Alanine aminotransferase increased", "inv", "ALT increased"),
+              ("Dyspnea", "resp", "shortness of breath")]
 DLT_RATE_PER_DOSE = 0.03  # P(subject has a DLT) = rate * dose (10^6 cells/kg)
 PARTIAL_ONSET_RATE = 0.04
 
@@ -159,7 +162,7 @@ def infusions_form(subjects: pd.DataFrame, infusions: pd.DataFrame, seed: int) -
     return fmt.frame({
         "SUBJID": inf["SUBJID"], "VISIT": inf["VISIT"], "INFNUM": inf["INFNUM"].astype(str),
         "INFDONE": np.where(given, "Y", "N"),
-        "INFNDRSN": np.where(given, "", "Study treatment discontinued"),
+        "INFNDRSN": np.where(given, "", "Adverse event"),
         "INFDAT": g(fmt.dates(inf["date"])), "INFSTTIM": g(fmt.clock(inf["start_min"])),
         "INFENTIM": g(fmt.clock(inf["start_min"] + inf["duration"] + interrupted * 20)),
         "WEIGHT": g(fmt.numbers(weight, 1)), "DOSEPLN": fmt.numbers(planned, 1),
@@ -224,6 +227,15 @@ def adverse_events(subjects, infusions, liver_events, study: Study, seed: int) -
                           [DLT_TERMS[i][0].lower() for i in pick],
                           minutes=d["start_min"].to_numpy() + rng.integers(15, 120, len(d)), dlt="Y",
                           acn="DRUG INTERRUPTED"))
+    # Treatment stopped early: a related AE, between the last infusion given and the next, led to it.
+    stopped = infusions[infusions["stopped"] & infusions["alive"]].sort_values("INFNUM").drop_duplicates("SUBJID")
+    prev = infusions[infusions["given"]].groupby("SUBJID")["day"].max()
+    lo_day = stopped["SUBJID"].map(prev).to_numpy() + 1
+    sday = np.floor(rng.uniform(lo_day, np.maximum(stopped["day"].to_numpy() - 1, lo_day + 1))).astype(int)
+    pick = rng.integers(0, len(STOP_TERMS), len(stopped))
+    parts.append(_ae_rows(stopped["SUBJID"], sday, [STOP_TERMS[i][0] for i in pick], [STOP_TERMS[i][1] for i in pick],
+                          rng.choice([2, 3], size=len(stopped)), "POSSIBLY RELATED", "N",
+                          [STOP_TERMS[i][2] for i in pick], acn="DRUG WITHDRAWN"))
     # Liver events, reported as AEs too.
     le = liver_events.reset_index(drop=True)
     le_terms = [LIVER_EVENT_AES[e] for e in le["event"]]
