@@ -25,10 +25,14 @@ def _qol(subjects, samples, rng) -> np.ndarray:
     return subjects["qol"].to_numpy()[sidx] - 0.6 * (sev - subjects["z0"].to_numpy()[sidx]) + rng.normal(0, 0.3, len(samples))
 
 
-def _items(theta: np.ndarray, levels: np.ndarray, low_is_best: np.ndarray, rng) -> np.ndarray:
-    """Ordinal responses from a latent trait: 'goodness' in [0, 1] mapped to response levels."""
+def _items(theta: np.ndarray, levels: np.ndarray, low_is_best: np.ndarray, rng, ease: float = 0.3) -> np.ndarray:
+    """Ordinal responses from a latent trait: 'goodness' in [0, 1] mapped to response levels.
+
+    `ease` shifts the whole instrument: most cirrhosis patients report no or slight problems
+    on the EQ-5D dimensions, fewer on the more sensitive SF-36 and CLDQ items.
+    """
     n, k = len(theta), len(levels)
-    good = 1 / (1 + np.exp(-(0.9 * theta[:, None] + rng.normal(0.3, 0.8, (n, k)))))
+    good = 1 / (1 + np.exp(-(0.9 * theta[:, None] + rng.normal(ease, 0.8, (n, k)))))
     step = np.floor(good * levels[None, :]).clip(0, levels[None, :] - 1)  # 0 = worst
     resp = np.where(low_is_best[None, :], levels[None, :] - step, step + 1)
     resp = resp.astype(float)
@@ -114,7 +118,7 @@ def cldq(subjects, visits, infusions, study: Study, seed: int) -> pd.DataFrame:
     rng = stream(seed, "cldq")
     s = assessment_samples(visits, study, "cldq", infusions)
     theta = _qol(subjects, s, rng)
-    resp = _items(theta, np.full(29, 7), np.zeros(29, dtype=bool), rng)
+    resp = _items(theta, np.full(29, 7), np.zeros(29, dtype=bool), rng, ease=0.6)
     return fmt.frame({**_base(s, "QSDAT"), **{f"Q{i:02d}": fmt.integers(resp[:, i - 1]) for i in range(1, 30)}})
 
 
@@ -122,7 +126,7 @@ def eq5d5l(subjects, visits, infusions, study: Study, seed: int) -> pd.DataFrame
     rng = stream(seed, "eq5d5l")
     s = assessment_samples(visits, study, "eq5d5l", infusions)
     theta = _qol(subjects, s, rng)
-    resp = _items(theta, np.full(5, 5), np.ones(5, dtype=bool), rng)
+    resp = _items(theta, np.full(5, 5), np.ones(5, dtype=bool), rng, ease=1.6)
     vas = np.clip(np.round(65 + 12 * theta + rng.normal(0, 8, len(s))), 0, 100)
     dims = ("MO", "SC", "UA", "PD", "AD")
     return fmt.frame({**_base(s, "QSDAT"), **{d: fmt.integers(resp[:, k]) for k, d in enumerate(dims)},
