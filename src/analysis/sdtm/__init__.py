@@ -1,0 +1,1 @@
+"""SDTM tabulations built from the validated raw tables (SDTMIG 3.4)."""

@@ -1,0 +1,103 @@
+"""Standard SDTM variable derivations shared by every domain (SDTMIG 3.4).
+
+Each function adds or returns one thing and says so in its name; all are vectorised over
+pandas Series, because a 3,000-subject study has millions of lab records.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+UNKNOWN = "UK"
+
+
+def iso_dtc(date: pd.Series, time: pd.Series | None = None) -> pd.Series:
+    """Raw date (YYYY-MM-DD, YYYY-MM-UK, YYYY-UK-UK) and optional HH:MM -> ISO 8601 --DTC.
+
+    Partial dates stay partial (right-truncated); a time is only attached to a full date.
+
+    >>> iso_dtc(pd.Series(["2024-03-05", "2024-03-UK", "2024-UK-UK", ""]),
+    ...         pd.Series(["09:30", "", "10:00", ""])).tolist()
+    ['2024-03-05T09:30', '2024-03', '2024', '']
+    """
+    d = date.fillna("").astype(str)
+    d = d.str.replace(r"-UK-UK$", "", regex=True).str.replace(r"-UK$", "", regex=True)
+    if time is None:
+        return d
+    t = time.fillna("").astype(str)
+    full = d.str.len() == 10
+    return d.where(~(full & (t != "")), d + "T" + t)
+
+
+def dtc_date(dtc: pd.Series) -> pd.Series:
+    """Date part of complete --DTC values as datetime64 (partial or empty -> NaT)."""
+    d = dtc.fillna("").astype(str).str[:10]
+    return pd.to_datetime(d.where(d.str.len() == 10), format="%Y-%m-%d", errors="coerce")
+
+
+def study_day(dtc: pd.Series, rfstdtc: pd.Series) -> pd.Series:
+    """--DY: days from RFSTDTC, Day 1 = RFSTDTC, no Day 0; missing if either date is partial.
+
+    >>> study_day(pd.Series(["2024-03-05", "2024-03-04", "2024-03"]), pd.Series(["2024-03-05T09:00"] * 3)).tolist()
+    [1.0, -1.0, nan]
+    """
+    delta = (dtc_date(dtc) - dtc_date(rfstdtc)).dt.days
+    return (delta + (delta >= 0)).astype(float)
+
+
+def usubjid(studyid: str, subjid: pd.Series) -> pd.Series:
+    """Unique subject id: study id and the subject number, which is unique within the study."""
+    return studyid + "-" + subjid.astype(str)
+
+
+def derive_seq(df: pd.DataFrame, order: list[str]) -> pd.Series:
+    """--SEQ: 1, 2, ... within USUBJID after sorting by `order` (the domain's keys)."""
+    ranked = df.sort_values(["USUBJID", *order], kind="stable")
+    seq = ranked.groupby("USUBJID", sort=False).cumcount() + 1
+    return seq.reindex(df.index).astype(float)
+
+
+def visit_numbers(visits: pd.DataFrame, schedule: list[dict], unscheduled_step: float = 0.01) -> pd.Series:
+    """VISITNUM for a subject-visit table with USUBJID, VISIT and visit date (ISO).
+
+    Scheduled visits take the spec's number. An unscheduled visit takes the number of the
+    last scheduled visit on or before its date plus k x 0.01 for the k-th unscheduled visit
+    after it, so it sorts between the scheduled visits it fell between.
+    """
+    planned = {v["visit"]: float(v["visitnum"]) for v in schedule}
+    num = visits["VISIT"].map(planned)
+    uns = num.isna()
+    if not uns.any():
+        return num
+    date = dtc_date(visits["SVSTDTC"] if "SVSTDTC" in visits else visits["DTC"])
+    sched = pd.DataFrame({"USUBJID": visits["USUBJID"], "date": date, "num": num})[~uns].dropna()
+    sched = sched.sort_values(["date", "num"])
+    u = pd.DataFrame({"USUBJID": visits["USUBJID"], "date": date, "row": np.arange(len(visits))})[uns.to_numpy()]
+    u = u.sort_values(["date", "row"])
+    merged = pd.merge_asof(u.dropna(subset=["date"]), sched, on="date", by="USUBJID", direction="backward")
+    merged["num"] = merged["num"].fillna(0.0)
+    merged["k"] = merged.groupby(["USUBJID", "num"]).cumcount() + 1
+    out = num.copy()
+    out.iloc[merged["row"].to_numpy()] = (merged["num"] + merged["k"] * unscheduled_step).round(2).to_numpy()
+    return out
+
+
+def epoch_at(dtc: pd.Series, usubjid: pd.Series, se: pd.DataFrame) -> pd.Series:
+    """EPOCH from the subject's elements (SE): the element whose [SESTDTC, SEENDTC) holds the date.
+
+    A date on the day an element starts belongs to that element (Day 1 is TREATMENT, not
+    SCREENING); the last element is closed at its end date.
+    """
+    d = dtc_date(dtc)
+    out = pd.Series("", index=dtc.index, dtype=object)
+    if se.empty:
+        return out
+    s = se.assign(start=dtc_date(se["SESTDTC"]), end=dtc_date(se["SEENDTC"]))
+    left = pd.DataFrame({"USUBJID": usubjid.to_numpy(), "date": d.to_numpy(), "row": np.arange(len(d))})
+    left = left.dropna(subset=["date"]).sort_values("date")
+    right = s.dropna(subset=["start"]).sort_values("start")[["USUBJID", "start", "end", "EPOCH"]]
+    m = pd.merge_asof(left, right, left_on="date", right_on="start", by="USUBJID", direction="backward")
+    ok = m["EPOCH"].notna() & ((m["end"].isna()) | (m["date"] <= m["end"]))
+    out.iloc[m.loc[ok, "row"].to_numpy()] = m.loc[ok, "EPOCH"].to_numpy()
+    return out

@@ -1,0 +1,92 @@
+"""Dataset and variable metadata from specs/sdtm/*.csv, and the one function that makes a
+derived DataFrame conform to it (column order, types, sort) before it is written."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from analysis.errors import SpecError
+
+CHAR, NUM = "Char", "Num"
+
+
+@dataclass(frozen=True)
+class Variable:
+    dataset: str
+    order: int
+    name: str
+    label: str
+    type: str
+    core: str
+    codelist: str
+    origin: str
+    source: str
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    name: str
+    label: str
+    cls: str
+    structure: str
+    keys: tuple[str, ...]
+    variables: tuple[Variable, ...]
+
+    @property
+    def names(self) -> list[str]:
+        return [v.name for v in self.variables]
+
+
+def _rows(path: Path) -> list[dict]:
+    try:
+        with open(path, newline="", encoding="utf-8") as fh:
+            return list(csv.DictReader(fh))
+    except FileNotFoundError:
+        raise SpecError(f"{path}: spec file not found") from None
+
+
+def load_sdtm_specs(spec_dir: str | Path) -> dict[str, DatasetSpec]:
+    """Read datasets.csv and variables.csv; check names, labels and types fit XPT v5."""
+    spec_dir = Path(spec_dir)
+    variables: dict[str, list[Variable]] = {}
+    for i, r in enumerate(_rows(spec_dir / "variables.csv"), start=1):
+        where = f"{spec_dir / 'variables.csv'}, row {i}"
+        if len(r["variable"]) > 8 or len(r["label"]) > 40 or r["type"] not in (CHAR, NUM):
+            raise SpecError(f"{where}: {r['variable']}: name <= 8, label <= 40 and type Char/Num required")
+        variables.setdefault(r["dataset"], []).append(Variable(
+            dataset=r["dataset"], order=int(r["order"]), name=r["variable"], label=r["label"],
+            type=r["type"], core=r["core"], codelist=r["codelist"], origin=r["origin"], source=r["source"]))
+    out = {}
+    for r in _rows(spec_dir / "datasets.csv"):
+        vs = tuple(sorted(variables.get(r["dataset"], []), key=lambda v: v.order))
+        if not vs:
+            raise SpecError(f"{spec_dir / 'variables.csv'}: no variables for dataset {r['dataset']}")
+        keys = tuple(k for k in r["keys"].split(";") if k)
+        unknown = [k for k in keys if k not in [v.name for v in vs]]
+        if unknown:
+            raise SpecError(f"{spec_dir / 'datasets.csv'}: {r['dataset']}: keys {unknown} are not variables")
+        out[r["dataset"]] = DatasetSpec(name=r["dataset"], label=r["label"], cls=r["class"],
+                                        structure=r["structure"], keys=keys, variables=vs)
+    return out
+
+
+def conform(df: pd.DataFrame, spec: DatasetSpec) -> pd.DataFrame:
+    """Columns in spec order with spec types (Char: str, '' for missing; Num: float), rows
+    sorted by the spec keys. A derived column the spec does not know, or a spec variable the
+    derivation did not produce, is a programming error and raises."""
+    extra = [c for c in df.columns if c not in spec.names]
+    missing = [c for c in spec.names if c not in df.columns]
+    if extra or missing:
+        raise ValueError(f"{spec.name}: columns not in spec {extra}; spec variables not derived {missing}")
+    out = pd.DataFrame(index=df.index)
+    for v in spec.variables:
+        col = df[v.name]
+        if v.type == NUM:
+            out[v.name] = pd.to_numeric(col, errors="raise").astype(float)
+        else:
+            out[v.name] = col.astype(object).where(col.notna(), "").astype(str)
+    return out.sort_values(list(spec.keys), kind="stable").reset_index(drop=True)

@@ -1,0 +1,64 @@
+"""SE: the elements each subject actually passed through, from consent to end of participation.
+
+Elements come from the study spec (`elements`): screening, one element per infusion received
+(from its start to the next infusion's start, the last for `cycle_days`), then follow-up. SE
+gives EPOCH to every other domain through `derive.epoch_at`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from analysis.sdtm.derive import dtc_date, iso_dtc, study_day, usubjid
+from analysis.specs import Study
+
+
+def _day_after(dtc: pd.Series, days: int) -> pd.Series:
+    d = dtc_date(dtc) + pd.Timedelta(days=days)
+    return d.dt.strftime("%Y-%m-%d").fillna("")
+
+
+def build_se(dm: pd.DataFrame, infusions: pd.DataFrame, study: Study) -> pd.DataFrame:
+    """One record per subject and element, in the order the subject passed through them."""
+    elements = {e["etcd"]: e for e in study.data["elements"]}
+    by_infusion = {e["infusion"]: e for e in study.data["elements"] if "infusion" in e}
+    screening = next(e for e in study.data["elements"] if e["epoch"] == "SCREENING")
+    follow_up = next(e for e in study.data["elements"] if e["epoch"] == "FOLLOW-UP")
+    rows = []
+    # Screening: consent to first infusion, or to end of participation if never infused.
+    rows.append(pd.DataFrame({"USUBJID": dm["USUBJID"], "ETCD": screening["etcd"], "SESTDTC": dm["RFICDTC"],
+                              "SEENDTC": dm["RFSTDTC"].where(dm["RFSTDTC"] != "", dm["RFPENDTC"])}))
+    given = infusions[infusions["INFDONE"] == "Y"].copy()
+    given["USUBJID"] = usubjid(study.studyid, given["SUBJID"])
+    given["start"] = iso_dtc(given["INFDAT"], given["INFSTTIM"])
+    given = given.sort_values(["USUBJID", "start"])
+    given["next"] = given.groupby("USUBJID")["start"].shift(-1)
+    last = given["next"].isna().to_numpy()
+    cycle_end = _day_after(given["start"], study.data["cycle_days"])
+    end_part = given["USUBJID"].map(dm.set_index("USUBJID")["RFPENDTC"]).fillna("")
+    # The last infusion element closes after one cycle, or earlier if participation ends.
+    last_end = np.where((end_part != "") & (end_part.str[:10] < cycle_end), end_part.str[:10], cycle_end)
+    given["SEENDTC"] = np.where(last, last_end, given["next"].fillna(""))
+    given["ETCD"] = given["INFNUM"].astype(int).map(lambda k: by_infusion[k]["etcd"])
+    rows.append(given.rename(columns={"start": "SESTDTC"})[["USUBJID", "ETCD", "SESTDTC", "SEENDTC"]])
+    # Follow-up: from the end of the last infusion element to the end of participation.
+    tail = given[last][["USUBJID", "SEENDTC"]].rename(columns={"SEENDTC": "SESTDTC"})
+    tail["SEENDTC"] = tail["USUBJID"].map(dm.set_index("USUBJID")["RFPENDTC"]).fillna("")
+    tail = tail[tail["SEENDTC"].str[:10] > tail["SESTDTC"].str[:10]]
+    tail["ETCD"] = follow_up["etcd"]
+    rows.append(tail)
+    se = pd.concat(rows, ignore_index=True)
+    se = se[se["SESTDTC"] != ""].copy()
+    se["ELEMENT"] = se["ETCD"].map(lambda k: elements[k]["element"])
+    se["EPOCH"] = se["ETCD"].map(lambda k: elements[k]["epoch"])
+    order = {e["etcd"]: i + 1 for i, e in enumerate(study.data["elements"])}
+    se["TAETORD"] = se["ETCD"].map(order).astype(float)
+    rfst = se["USUBJID"].map(dm.set_index("USUBJID")["RFSTDTC"])
+    se["SESTDY"] = study_day(se["SESTDTC"], rfst)
+    se["SEENDY"] = study_day(se["SEENDTC"], rfst)
+    se = se.sort_values(["USUBJID", "SESTDTC", "TAETORD"], kind="stable")
+    se["SESEQ"] = (se.groupby("USUBJID").cumcount() + 1).astype(float)
+    se["STUDYID"] = study.studyid
+    se["DOMAIN"] = "SE"
+    return se.reset_index(drop=True)
