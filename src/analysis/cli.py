@@ -29,6 +29,13 @@ def _cmd_ingest(args: argparse.Namespace) -> None:
     ingest(args.raw, load_study(args.study), args.out, cutoff=args.cutoff or None)
 
 
+def _cmd_sdtm(args: argparse.Namespace) -> None:
+    from analysis.sdtm.build import build_sdtm
+    from analysis.specs import load_study
+
+    build_sdtm(args.raw_tables, load_study(args.study), args.out, cutoff=args.cutoff or None)
+
+
 def _cmd_raw_spec_doc(args: argparse.Namespace) -> None:
     from analysis.raw.spec_doc import render_raw_spec
     from analysis.specs import load_study
@@ -59,6 +66,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="folder for validated tables and listings")
     p.add_argument("--cutoff", default="", help="data cutoff date YYYY-MM-DD (empty: all data)")
     p.set_defaults(func=_cmd_ingest)
+
+    p = sub.add_parser("sdtm", help="build the SDTM domains (XPT v5) from the validated raw tables")
+    p.add_argument("--raw-tables", required=True, help="folder written by `analysis ingest`")
+    p.add_argument("--study", default="specs/study.yaml")
+    p.add_argument("--out", required=True, help="folder for the SDTM XPT files")
+    p.add_argument("--cutoff", default="", help="data cutoff date (stamps the XPT headers)")
+    p.set_defaults(func=_cmd_sdtm)
 
     p = sub.add_parser("raw-spec-doc", help="render the raw data spec as Markdown")
     p.add_argument("--study", default="specs/study.yaml")

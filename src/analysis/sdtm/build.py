@@ -1,0 +1,75 @@
+"""`analysis sdtm`: build every SDTM domain from the validated raw tables and write XPT v5."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+from analysis.errors import UserError
+from analysis.sdtm import trial_design
+from analysis.sdtm.dm import build_dm
+from analysis.sdtm.metadata import DatasetSpec, conform, load_sdtm_specs
+from analysis.sdtm.se import build_se
+from analysis.sdtm.sv import build_sv
+from analysis.specs import Study
+from analysis.xpt import DEFAULT_STAMP, write_xpt
+
+
+def read_raw_tables(raw_tables: str | Path, study: Study) -> dict[str, pd.DataFrame]:
+    """The validated tables `analysis ingest` wrote, one per raw form."""
+    raw_tables = Path(raw_tables)
+    tables = {}
+    for name in study.forms:
+        path = raw_tables / f"{name}.parquet"
+        if not path.exists():
+            raise UserError(f"{path}: validated table missing (run `analysis ingest` first)")
+        df = pd.read_parquet(path)
+        # Text columns come back as pandas strings with <NA>; SDTM code works on '' for missing.
+        for col in df.columns:
+            if pd.api.types.is_string_dtype(df[col]):
+                df[col] = df[col].astype(object).where(df[col].notna(), "")
+        tables[name] = df
+    return tables
+
+
+def build_all(raw: dict[str, pd.DataFrame], study: Study) -> dict[str, pd.DataFrame]:
+    dm = build_dm(raw, study)
+    se = build_se(dm, raw["infusions"], study)
+    return {
+        "DM": dm, "SE": se, "SV": build_sv(raw["visits"], dm, se, study),
+        "TA": trial_design.build_ta(study), "TE": trial_design.build_te(study),
+        "TV": trial_design.build_tv(study), "TI": trial_design.build_ti(study),
+        "TS": trial_design.build_ts(study),
+    }
+
+
+def write_domain(df: pd.DataFrame, spec: DatasetSpec, out_dir: Path, stamp: dt.date) -> Path:
+    path = out_dir / f"{spec.name.lower()}.xpt"
+    write_xpt(df, path, name=spec.name, label=spec.label,
+              column_labels={v.name: v.label for v in spec.variables}, stamp=stamp)
+    return path
+
+
+def build_sdtm(raw_tables: str | Path, study: Study, out_dir: str | Path,
+               spec_dir: str | Path | None = None, cutoff: str | None = None) -> dict[str, pd.DataFrame]:
+    """Build, conform to the specs and write every domain; all or nothing."""
+    specs = load_sdtm_specs(spec_dir or study.path.parent / "sdtm")
+    raw = read_raw_tables(raw_tables, study)
+    domains = {name: conform(df, specs[name]) for name, df in build_all(raw, study).items()}
+    stamp = dt.date.fromisoformat(cutoff) if cutoff else DEFAULT_STAMP
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".sdtm-", dir=out_dir))
+    try:
+        for name, df in domains.items():
+            write_domain(df, specs[name], tmp, stamp)
+        for f in sorted(tmp.iterdir()):
+            os.replace(f, out_dir / f.name)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return domains
