@@ -13,6 +13,7 @@ import pandas as pd
 from analysis.errors import UserError
 from analysis.sdtm import trial_design
 from analysis.sdtm.dm import build_dm
+from analysis.sdtm.exposure import build_ec, build_ex
 from analysis.sdtm.metadata import DatasetSpec, conform, load_sdtm_specs
 from analysis.sdtm.se import build_se
 from analysis.sdtm.sv import build_sv
@@ -40,8 +41,10 @@ def read_raw_tables(raw_tables: str | Path, study: Study) -> dict[str, pd.DataFr
 def build_all(raw: dict[str, pd.DataFrame], study: Study) -> dict[str, pd.DataFrame]:
     dm = build_dm(raw, study)
     se = build_se(dm, raw["infusions"], study)
+    sv = build_sv(raw["visits"], dm, se, study)
     return {
-        "DM": dm, "SE": se, "SV": build_sv(raw["visits"], dm, se, study),
+        "DM": dm, "SE": se, "SV": sv,
+        "EX": build_ex(raw["infusions"], dm, se, sv, study), "EC": build_ec(raw["infusions"], dm, se, sv, study),
         "TA": trial_design.build_ta(study), "TE": trial_design.build_te(study),
         "TV": trial_design.build_tv(study), "TI": trial_design.build_ti(study),
         "TS": trial_design.build_ts(study),
