@@ -12,6 +12,7 @@ import pandas as pd
 
 from analysis.errors import UserError
 from analysis.sdtm import trial_design
+from analysis.sdtm import events
 from analysis.sdtm.dm import build_dm
 from analysis.sdtm.exposure import build_ec, build_ex
 from analysis.sdtm.metadata import DatasetSpec, conform, load_sdtm_specs
@@ -42,7 +43,16 @@ def build_all(raw: dict[str, pd.DataFrame], study: Study) -> dict[str, pd.DataFr
     dm = build_dm(raw, study)
     se = build_se(dm, raw["infusions"], study)
     sv = build_sv(raw["visits"], dm, se, study)
+    ae = events.build_ae(raw["adverse_events"], dm, se, study)
+    suppae = events.build_suppae(ae, raw["adverse_events"], study)
     return {
+        "AE": ae.drop(columns="_raw"), "SUPPAE": suppae,
+        "CM": events.build_cm(raw["concomitant_meds"], dm, se, study),
+        "MH": events.build_mh(raw["medical_history"], dm, study),
+        "IE": events.build_ie(raw["eligibility"], dm, study),
+        "DS": events.build_ds(raw["enrolment"], raw["disposition"], dm, se, study),
+        "DD": events.build_dd(raw["death"], dm, study),
+        "PR": events.build_pr(raw["liver_transplant"], dm, se, study),
         "DM": dm, "SE": se, "SV": sv,
         "EX": build_ex(raw["infusions"], dm, se, sv, study), "EC": build_ec(raw["infusions"], dm, se, sv, study),
         "TA": trial_design.build_ta(study), "TE": trial_design.build_te(study),
