@@ -14,6 +14,7 @@ from analysis.errors import UserError
 from analysis.sdtm import trial_design
 from analysis.sdtm import events
 from analysis.sdtm.dm import build_dm
+from analysis.sdtm.lb import build_lb
 from analysis.sdtm.exposure import build_ec, build_ex
 from analysis.sdtm.metadata import DatasetSpec, conform, load_sdtm_specs
 from analysis.sdtm.se import build_se
@@ -47,6 +48,7 @@ def build_all(raw: dict[str, pd.DataFrame], study: Study) -> dict[str, pd.DataFr
     suppae = events.build_suppae(ae, raw["adverse_events"], study)
     return {
         "AE": ae.drop(columns="_raw"), "SUPPAE": suppae,
+        "LB": build_lb(raw["local_lab"], raw["central_lab"], dm, se, sv, study),
         "CM": events.build_cm(raw["concomitant_meds"], dm, se, study),
         "MH": events.build_mh(raw["medical_history"], dm, study),
         "IE": events.build_ie(raw["eligibility"], dm, study),

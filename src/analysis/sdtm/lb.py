@@ -1,0 +1,136 @@
+"""LB: local labs (chemistry, haematology, coagulation) and the central lab transfer
+(cytokines with time points around each infusion, immunoglobulins, tumour markers, HBV DNA).
+
+Standard units and conversion factors come from specs/lab_tests.yaml. Results below the
+quantification limit keep their text ("<1.5"): --STRESC carries it in standard units,
+--STRESN stays null and LBLLOQ holds the limit (domain reference 7.4).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from analysis.sdtm.derive import dtc_date, epoch_at, iso_dtc, study_day, usubjid
+from analysis.sdtm.exposure import add_visit_numbers
+from analysis.specs import Study
+
+HBV_ORGANISM = "Hepatitis B Virus"
+
+
+def number_text(values: pd.Series) -> pd.Series:
+    """Numbers as plain text with at most 4 decimals and no trailing zeros (NaN -> '')."""
+    v = pd.to_numeric(values, errors="coerce")
+    text = v.round(4).map(lambda x: "" if pd.isna(x) else f"{x:.4f}".rstrip("0").rstrip("."))
+    return text.astype(object)
+
+
+def standardise_results(result: pd.Series, unit: pd.Series, testcd: pd.Series, study: Study) -> pd.DataFrame:
+    """--STRESC/--STRESN/--STRESU from the reported result and unit (vectorised per unit)."""
+    factor = pd.Series(np.nan, index=result.index)
+    for code, test in study.lab_tests.items():
+        sel = testcd == code
+        if sel.any():
+            factor[sel] = unit[sel].map(test.units).astype(float)
+    text = result.fillna("").astype(str)
+    qualifier = text.str.extract(r"^([<>])\s*([0-9.eE+-]+)$")
+    numeric = pd.to_numeric(text, errors="coerce")
+    std = numeric * factor
+    limit = pd.to_numeric(qualifier[1], errors="coerce") * factor
+    stresc = number_text(std)
+    has_q = qualifier[0].notna()
+    stresc[has_q] = qualifier.loc[has_q, 0] + number_text(limit[has_q])
+    other = (text != "") & numeric.isna() & ~has_q
+    stresc[other] = text[other]
+    stresu = testcd.map({k: t.std_unit for k, t in study.lab_tests.items()}).where(text != "", "")
+    return pd.DataFrame({"LBSTRESC": stresc, "LBSTRESN": std, "LBSTRESU": stresu, "factor": factor})
+
+
+def add_baseline_flag(lb: pd.DataFrame, dm: pd.DataFrame) -> pd.DataFrame:
+    """LBLOBXFL: last non-missing result per subject and test on or before the first infusion
+    start (date and time; a same-day sample without time counts as pre-dose only when its time
+    point says PRE-DOSE or it has no time point)."""
+    out = lb.copy()
+    rfx = out["USUBJID"].map(dm.set_index("USUBJID")["RFXSTDTC"]).fillna("")
+    has_result = out["LBSTRESC"] != ""
+    dtc = out["LBDTC"]
+    full_time = (dtc.str.len() == 16) & (rfx.str.len() == 16)
+    before = np.where(full_time, dtc <= rfx, (dtc.str[:10] < rfx.str[:10]) |
+                      ((dtc.str[:10] == rfx.str[:10]) & out["LBTPT"].isin(["", "PRE-DOSE"])))
+    cand = out[has_result & (rfx != "") & before & (dtc != "")]
+    last = cand.sort_values(["USUBJID", "LBTESTCD", "LBDTC"]).groupby(["USUBJID", "LBTESTCD"]).tail(1)
+    out["LBLOBXFL"] = ""
+    out.loc[last.index, "LBLOBXFL"] = "Y"
+    return out
+
+
+def _local(local: pd.DataFrame, study: Study) -> pd.DataFrame:
+    return pd.DataFrame({
+        "USUBJID": usubjid(study.studyid, local["SUBJID"]), "LBTESTCD": local["LBTESTCD"],
+        "LBTEST": local["LBTEST"], "LBCAT": local["LBCAT"], "LBORRES": local["LBORRES"],
+        "LBORRESU": local["LBORRESU"], "LBORNRLO": number_text(local["LBORNRLO"]),
+        "LBORNRHI": number_text(local["LBORNRHI"]), "LBSTAT": local["LBSTAT"],
+        "LBREASND": "", "LBNAM": "LOCAL", "LBSPEC": np.where(local["LBCAT"] == "HEMATOLOGY", "WHOLE BLOOD",
+                                                               np.where(local["LBCAT"] == "COAGULATION", "PLASMA", "SERUM")),
+        "VISIT": local["VISIT"], "LBDTC": iso_dtc(local["LBDAT"], local["LBTIM"]), "LBTPT": "",
+        "LLOQ": np.nan, "NHOID": "",
+    })
+
+
+def _central(central: pd.DataFrame, study: Study) -> pd.DataFrame:
+    return pd.DataFrame({
+        "USUBJID": usubjid(study.studyid, central["SUBJID"]), "LBTESTCD": central["LBTESTCD"],
+        "LBTEST": central["LBTEST"], "LBCAT": central["LBCAT"], "LBORRES": central["RESULT"],
+        "LBORRESU": central["UNIT"], "LBORNRLO": number_text(central["REFLO"]),
+        "LBORNRHI": number_text(central["REFHI"]), "LBSTAT": central["STATUS"], "LBREASND": "",
+        "LBNAM": "CENTRAL", "LBSPEC": central["SPEC"], "VISIT": central["VISIT"],
+        "LBDTC": iso_dtc(central["COLDAT"], central["COLTIM"]), "LBTPT": central["TPT"],
+        "LLOQ": pd.to_numeric(central["LLOQ"], errors="coerce"),
+        "NHOID": np.where(central["LBCAT"] == "VIRAL LOAD", HBV_ORGANISM, ""),
+    })
+
+
+def build_lb(local: pd.DataFrame, central: pd.DataFrame, dm: pd.DataFrame, se: pd.DataFrame,
+             sv: pd.DataFrame, study: Study) -> pd.DataFrame:
+    lb = pd.concat([_local(local, study), _central(central, study)], ignore_index=True)
+    std = standardise_results(lb["LBORRES"], lb["LBORRESU"], lb["LBTESTCD"], study)
+    lb = pd.concat([lb, std], axis=1)
+    lo = pd.to_numeric(lb["LBORNRLO"], errors="coerce") * lb["factor"]
+    hi = pd.to_numeric(lb["LBORNRHI"], errors="coerce") * lb["factor"]
+    lb["LBSTNRLO"] = lo
+    lb["LBSTNRHI"] = hi
+    lb["LBLLOQ"] = lb["LLOQ"] * lb["factor"]
+    no_lloq = lb["LBLLOQ"].isna()
+    lb.loc[no_lloq, "LBLLOQ"] = lb.loc[no_lloq, "LBTESTCD"].map(
+        {k: t.lloq for k, t in study.lab_tests.items()}).astype(float)
+    lb["LBNRIND"] = np.select([lb["LBSTRESN"] < lo, lb["LBSTRESN"] > hi,
+                               lb["LBSTRESN"].notna() & lo.notna() & hi.notna()], ["LOW", "HIGH", "NORMAL"], "")
+    lb["LBREASND"] = np.where(lb["LBSTAT"] == "NOT DONE", "NOT REPORTED BY LABORATORY", "")
+    tpts = {t["tpt"]: float(t["tptnum"]) for t in study.data["infusion_timepoints"]}
+    lb["LBTPTNUM"] = lb["LBTPT"].map(tpts)
+    on_infusion = lb["LBTPT"] != ""
+    lb["LBTPTREF"] = np.where(on_infusion, "START OF INFUSION", "")
+    ex_start = _infusion_starts(dm, se)
+    key = pd.MultiIndex.from_arrays([lb["USUBJID"], lb["LBDTC"].str[:10]])
+    lb["LBRFTDTC"] = np.where(on_infusion, ex_start.reindex(key).fillna("").to_numpy(), "")
+    lb = add_visit_numbers(lb, sv)
+    rfst = lb["USUBJID"].map(dm.set_index("USUBJID")["RFSTDTC"])
+    lb["LBDY"] = study_day(lb["LBDTC"], rfst)
+    lb["EPOCH"] = epoch_at(lb["LBDTC"], lb["USUBJID"], se)
+    lb = add_baseline_flag(lb, dm)
+    lb["STUDYID"] = study.studyid
+    lb["DOMAIN"] = "LB"
+    lb = lb.drop(columns=["factor", "LLOQ"])
+    lb = lb.sort_values(["USUBJID", "LBCAT", "LBTESTCD", "LBDTC", "LBTPTNUM"], kind="stable", na_position="first")
+    lb["LBSEQ"] = (lb.groupby("USUBJID").cumcount() + 1).astype(float)
+    return lb.reset_index(drop=True)
+
+
+def _infusion_starts(dm: pd.DataFrame, se: pd.DataFrame) -> pd.Series:
+    """Infusion start date/time by (USUBJID, date): the start of each infusion element."""
+    inf = se[se["EPOCH"] == "TREATMENT"]
+    return pd.Series(inf["SESTDTC"].to_numpy(), index=pd.MultiIndex.from_arrays(
+        [inf["USUBJID"], inf["SESTDTC"].str[:10]])).groupby(level=[0, 1]).first()
+
+
+__all__ = ["build_lb", "standardise_results", "add_baseline_flag", "number_text", "dtc_date"]
