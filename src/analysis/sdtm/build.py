@@ -14,6 +14,7 @@ from analysis.errors import UserError
 from analysis.sdtm import trial_design
 from analysis.sdtm import events
 from analysis.sdtm.dm import build_dm
+from analysis.sdtm.findings import build_findings, load_findings_spec
 from analysis.sdtm.lb import build_lb
 from analysis.sdtm.exposure import build_ec, build_ex
 from analysis.sdtm.metadata import DatasetSpec, conform, load_sdtm_specs
@@ -49,6 +50,8 @@ def build_all(raw: dict[str, pd.DataFrame], study: Study) -> dict[str, pd.DataFr
     return {
         "AE": ae.drop(columns="_raw"), "SUPPAE": suppae,
         "LB": build_lb(raw["local_lab"], raw["central_lab"], dm, se, sv, study),
+        **{name: build_findings(name, entry, raw, dm, se, sv, study)
+           for name, entry in load_findings_spec(study.path.parent / "sdtm").items()},
         "CM": events.build_cm(raw["concomitant_meds"], dm, se, study),
         "MH": events.build_mh(raw["medical_history"], dm, study),
         "IE": events.build_ie(raw["eligibility"], dm, study),

@@ -1,0 +1,112 @@
+"""Findings domains built from wide raw forms (VS, QS, RS, the FibroScan custom domain XF) and
+from the long flow cytometry transfer (CP), driven by specs/sdtm/findings.yaml."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from analysis.sdtm.derive import epoch_at, iso_dtc, study_day, usubjid
+from analysis.sdtm.exposure import add_visit_numbers
+from analysis.sdtm.lb import number_text
+from analysis.specs import Study, read_yaml
+
+
+def load_findings_spec(spec_dir: str | Path) -> dict:
+    return read_yaml(Path(spec_dir) / "findings.yaml")["domains"]
+
+
+def _melt(df: pd.DataFrame, entry: dict) -> pd.DataFrame:
+    """Wide form -> one row per subject, visit (time point) and test."""
+    tests = entry["tests"]
+    keep = ["SUBJID", "VISIT", entry["date"]] + [c for c in (entry.get("time"), entry.get("timepoint")) if c]
+    long = df[keep + list(tests)].melt(id_vars=keep, var_name="_col", value_name="ORRES")
+    long["_order"] = long["_col"].map({c: i for i, c in enumerate(tests)})
+    long["TESTCD"] = long["_col"].map({c: t["testcd"] for c, t in tests.items()})
+    long["TEST"] = long["_col"].map({c: t["test"] for c, t in tests.items()})
+    long["ORRESU"] = long["_col"].map({c: t.get("unit", "") for c, t in tests.items()})
+    long["DTC"] = iso_dtc(long[entry["date"]], long[entry["time"]] if entry.get("time") else None)
+    long["TPT"] = long[entry["timepoint"]] if entry.get("timepoint") else ""
+    long["CAT"] = entry.get("category", "")
+    long["ORRES"] = long["ORRES"].map(lambda v: "" if pd.isna(v) else (f"{v:g}" if isinstance(v, float) else str(v)))
+    return long.sort_values(["SUBJID", "DTC", "_order"], kind="stable")
+
+
+def _long(df: pd.DataFrame, entry: dict, study: Study) -> pd.DataFrame:
+    cols = entry["long"]
+    out = pd.DataFrame({
+        "SUBJID": df["SUBJID"], "VISIT": df["VISIT"], "DTC": iso_dtc(df[entry["date"]]),
+        "TESTCD": df[cols["test"]], "TEST": df[cols["test"]].map({k: t.test for k, t in study.lab_tests.items()}),
+        "ORRES": number_text(df[cols["result"]]), "ORRESU": df[cols["unit"]], "TPT": "",
+        "CAT": entry.get("category", ""),
+    })
+    return out
+
+
+def build_findings(domain: str, entries, raw: dict[str, pd.DataFrame], dm: pd.DataFrame, se: pd.DataFrame,
+                   sv: pd.DataFrame, study: Study) -> pd.DataFrame:
+    """Long findings records with the standard --variables for `domain`."""
+    entries = entries if isinstance(entries, list) else [entries]
+    parts = []
+    for entry in entries:
+        df = raw[entry["form"]]
+        part = _long(df, entry, study) if "long" in entry else _melt(df, entry)
+        part["METHOD"] = entry.get("method", "")
+        part["SPEC"] = entry.get("specimen", "")
+        parts.append(part)
+    f = pd.concat(parts, ignore_index=True)
+    p = domain
+    out = pd.DataFrame({"STUDYID": study.studyid, "DOMAIN": domain, "USUBJID": usubjid(study.studyid, f["SUBJID"])})
+    out[f"{p}TESTCD"] = f["TESTCD"].to_numpy()
+    out[f"{p}TEST"] = f["TEST"].to_numpy()
+    out[f"{p}CAT"] = f["CAT"].to_numpy()
+    out[f"{p}ORRES"] = f["ORRES"].to_numpy()
+    out[f"{p}ORRESU"] = np.where(f["ORRES"] != "", f["ORRESU"], "")
+    numeric = pd.to_numeric(f["ORRES"], errors="coerce").to_numpy()
+    factor = np.ones(len(f))
+    std_unit = f["ORRESU"].to_numpy().copy()
+    if domain == "CP":  # standard units from the lab dictionary
+        for k, t in study.lab_tests.items():
+            sel = (f["TESTCD"] == k).to_numpy()
+            factor[sel] = f["ORRESU"][sel].map(t.units).to_numpy(dtype=float)
+            std_unit[sel] = t.std_unit
+    out[f"{p}STRESC"] = number_text(pd.Series(numeric * factor)).where(~np.isnan(numeric), f["ORRES"].to_numpy())
+    out[f"{p}STRESN"] = numeric * factor
+    out[f"{p}STRESU"] = np.where(f["ORRES"] != "", std_unit, "")
+    out[f"{p}STAT"] = np.where(f["ORRES"] == "", "NOT DONE", "")
+    if domain in ("XF", "CP"):
+        out[f"{p}METHOD"] = f["METHOD"].to_numpy()
+    if domain == "CP":
+        out[f"{p}SPEC"] = f["SPEC"].to_numpy()
+    out["VISIT"] = f["VISIT"].to_numpy()
+    out[f"{p}DTC"] = f["DTC"].to_numpy()
+    out = add_visit_numbers(out, sv)
+    out[f"{p}DY"] = study_day(out[f"{p}DTC"], out["USUBJID"].map(dm.set_index("USUBJID")["RFSTDTC"]))
+    out["EPOCH"] = epoch_at(out[f"{p}DTC"], out["USUBJID"], se)
+    if domain == "VS":
+        tpts = {t["tpt"]: float(t["tptnum"]) for t in study.data["infusion_timepoints"]}
+        out["VSTPT"] = f["TPT"].to_numpy()
+        out["VSTPTNUM"] = out["VSTPT"].map(tpts)
+        out["VSTPTREF"] = np.where(out["VSTPT"] != "", "START OF INFUSION", "")
+    out[f"{p}LOBXFL"] = _last_before_exposure(out, p, dm)
+    order = [f"{p}CAT", f"{p}DTC"] + ([f"{p}TPTNUM"] if domain == "VS" else [])
+    out["_row"] = np.arange(len(out))
+    out = out.sort_values(["USUBJID", *order, "_row"], kind="stable", na_position="first").drop(columns="_row")
+    out[f"{p}SEQ"] = (out.groupby("USUBJID").cumcount() + 1).astype(float)
+    return out.reset_index(drop=True)
+
+
+def _last_before_exposure(out: pd.DataFrame, p: str, dm: pd.DataFrame) -> np.ndarray:
+    rfx = out["USUBJID"].map(dm.set_index("USUBJID")["RFXSTDTC"]).fillna("")
+    dtc = out[f"{p}DTC"]
+    tpt_ok = out["VSTPT"].isin(["", "PRE-DOSE"]) if "VSTPT" in out else True
+    before = np.where((dtc.str.len() == 16) & (rfx.str.len() == 16), dtc <= rfx,
+                      (dtc.str[:10] < rfx.str[:10]) | ((dtc.str[:10] == rfx.str[:10]) & tpt_ok))
+    cand = out[(out[f"{p}ORRES"] != "") & (rfx != "") & (dtc != "") & before]
+    last = cand.assign(_i=cand.index).sort_values(["USUBJID", f"{p}TESTCD", f"{p}DTC", "_i"]).groupby(
+        ["USUBJID", f"{p}TESTCD"]).tail(1)
+    flag = np.full(len(out), "", dtype=object)
+    flag[out.index.get_indexer(last.index)] = "Y"
+    return flag
