@@ -1,4 +1,4 @@
-# Clinical-trial statistics pipeline: raw export -> validated raw tables -> (SDTM, ADaM, TLF).
+# Clinical-trial statistics pipeline: raw export -> validated raw tables -> SDTM -> (ADaM, TLF).
 # The Snakefile only loads and validates the config, includes the rules, and defines `all`.
 from snakemake.utils import min_version, validate
 
@@ -13,9 +13,11 @@ validate(config, "specs/schemas/config.schema.yaml")
 
 include: "rules/common.smk"
 include: "rules/ingest.smk"
+include: "rules/sdtm.smk"
 
 
 rule all:
     input:
         ingest_outputs(),
+        sdtm_outputs(),
     default_target: True

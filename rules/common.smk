@@ -40,3 +40,16 @@ def spec_files():
 def ingest_outputs():
     tables = [out(f"raw/{form}.parquet") for form, _ in raw_forms()]
     return tables + [out("raw/data_issues.csv"), out("raw/reconciliation.csv")]
+
+
+def sdtm_spec_files():
+    return sorted(str(p) for p in (STUDY_SPEC.parent / "sdtm").glob("*") if p.is_file())
+
+
+def sdtm_outputs():
+    """One XPT per dataset listed in specs/sdtm/datasets.csv."""
+    import csv
+
+    with open(STUDY_SPEC.parent / "sdtm" / "datasets.csv", newline="") as fh:
+        names = [row["dataset"].lower() for row in csv.DictReader(fh)]
+    return [out(f"sdtm/{name}.xpt") for name in names]

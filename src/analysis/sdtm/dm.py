@@ -36,7 +36,7 @@ def start_dm(enrolment: pd.DataFrame, study: Study) -> pd.DataFrame:
         "AGE": e["AGE"].astype(float), "AGEU": "YEARS", "SEX": e["SEX"], "RACE": e["RACE"],
         "ETHNIC": e["ETHNIC"], "RFICDTC": iso_dtc(e["CONSDAT"]), "DMDTC": iso_dtc(e["SCRNDAT"]),
         "COUNTRY": study.data["study"]["country"], "_enrolled": e["ENROLLED"].eq("Y").to_numpy(),
-        "_cohort": e["COHORT"].to_numpy(),
+        "_cohort": pd.to_numeric(e["COHORT"], errors="coerce").to_numpy(dtype=float),
     }, index=e.index)
 
 
@@ -71,10 +71,10 @@ def add_arms(dm: pd.DataFrame, infusions: pd.DataFrame, study: Study) -> pd.Data
 
     Screen failures and enrolled-but-never-infused subjects keep ARM/ACTARM null with ARMNRS
     saying why (SDTMIG 3.4)."""
-    by_cohort = {str(c["cohort"]): c for c in study.cohorts}
+    by_cohort = {float(c["cohort"]): c for c in study.cohorts}
     by_dose = {float(c["dose"]): c for c in study.cohorts}
     out = dm.copy()
-    planned = out["_cohort"].astype(str).map(lambda k: by_cohort.get(k))
+    planned = out["_cohort"].map(lambda k: by_cohort.get(k))
     out["ARMCD"] = planned.map(lambda c: c["armcd"] if c else "")
     out["ARM"] = planned.map(lambda c: c["arm"] if c else "")
     given = infusions[infusions["INFDONE"] == "Y"]
