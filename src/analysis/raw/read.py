@@ -44,19 +44,46 @@ def _unreadable(form: Form, reason: str, row: int | None = None) -> DataError:
 
 def _read_csv(path: Path, form: Form) -> pd.DataFrame:
     header = _csv_header(path, form)
+    if not _well_shaped(path, header):
+        raise _ragged(path, form, len(header))
     try:
-        # header=None: pandas then sizes rows by the header line, so a longer record is an
-        # error and a shorter one shows up as NaN, instead of silently becoming the index.
+        # header=None: pandas then sizes rows by the first line instead of quietly turning an
+        # extra field into the index.
         df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8",
                          header=None, skiprows=1, index_col=False)
     except pd.errors.EmptyDataError:
         return pd.DataFrame({name: pd.Series(dtype=object) for name in header})
     except (pd.errors.ParserError, ValueError):
         raise _ragged(path, form, len(header)) from None
-    if df.shape[1] != len(header) or df.isna().to_numpy().any():
+    if df.shape[1] != len(header):
         raise _ragged(path, form, len(header))
     df.columns = header
     return df
+
+
+def _well_shaped(path: Path, header: list[str]) -> bool:
+    """Every record has as many fields as the header.
+
+    pandas pads a short record with empty strings, indistinguishable from empty values, so
+    the shape is checked by pyarrow's parser, which flags it (and is fast: it converts only
+    the first column).
+    """
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    ragged = []
+
+    def note(row) -> str:
+        ragged.append(row)
+        return "skip"
+
+    try:
+        pacsv.read_csv(path, parse_options=pacsv.ParseOptions(invalid_row_handler=note, newlines_in_values=True),
+                       convert_options=pacsv.ConvertOptions(include_columns=header[:1],
+                                                            column_types={header[0]: pa.string()}))
+    except pa.ArrowInvalid:
+        return False
+    return not ragged
 
 
 def _csv_header(path: Path, form: Form) -> list[str]:
@@ -93,8 +120,8 @@ def _read_xpt(path: Path, form: Form) -> pd.DataFrame:
 
     try:
         df, _meta = pyreadstat.read_xport(str(path))
-    except Exception as exc:  # pyreadstat raises its own error types for any unreadable file
-        raise _unreadable(form, f"it is not a SAS transport (XPT) file ({exc})") from None
+    except Exception:  # pyreadstat's error types and texts vary by version; the message must not
+        raise _unreadable(form, "it is not a valid SAS transport (XPT v5) file") from None
     for col in df.columns:
         if pd.api.types.is_numeric_dtype(df[col]):
             df[col] = _numbers_as_text(df[col].to_numpy(dtype=float))
