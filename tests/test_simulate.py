@@ -258,3 +258,14 @@ def test_cli_shows_progress_and_rejects_bad_size(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.strip() == "ERROR --subjects-per-cohort must be at least 1, got 0"
     assert "Traceback" not in err
+
+
+def test_large_studies_open_more_sites_and_keep_subject_numbers_valid(study):
+    """3,000 enrolled subjects must not overflow the 3-digit subject number of a site."""
+    from analysis.simulate.subjects import screen_subjects
+
+    subjects = screen_subjects(study, seed=1, per_cohort=1000)
+    pattern = study.forms["enrolment"].column("SUBJID").pattern
+    assert subjects["SUBJID"].str.fullmatch(pattern).all()
+    assert subjects["SUBJID"].is_unique
+    assert subjects["site"].nunique() > 3

@@ -20,9 +20,13 @@ HBV_ORGANISM = "Hepatitis B Virus"
 
 def number_text(values: pd.Series) -> pd.Series:
     """Numbers as plain text with at most 4 decimals and no trailing zeros (NaN -> '')."""
-    v = pd.to_numeric(values, errors="coerce")
-    text = v.round(4).map(lambda x: "" if pd.isna(x) else f"{x:.4f}".rstrip("0").rstrip("."))
-    return text.astype(object)
+    values = pd.Series(values) if not isinstance(values, pd.Series) else values
+    v = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    out = np.full(len(v), "", dtype=object)
+    ok = ~np.isnan(v)
+    text = np.char.mod("%.4f", np.round(v[ok], 4))
+    out[ok] = np.char.rstrip(np.char.rstrip(text, "0"), ".")
+    return pd.Series(out, index=values.index, dtype=object)
 
 
 def standardise_results(result: pd.Series, unit: pd.Series, testcd: pd.Series, study: Study) -> pd.DataFrame:

@@ -14,7 +14,8 @@ import pandas as pd
 from analysis.specs import Study
 
 STUDY_START = np.datetime64("2024-03-04")
-SITES = ("01", "02", "03")
+MIN_SITES = 3
+SUBJECTS_PER_SITE = 400  # subject numbers are 3 digits within a site (raw spec pattern)
 SCREEN_FAIL_FRACTION = 0.2
 # Annual hazards at average severity (z = 0); severity multiplies them by exp(beta * z).
 # Decompensated HBV cirrhosis: ~10-20 %/year mortality, a few % transplant and HCC a year.
@@ -69,14 +70,16 @@ def screen_subjects(study: Study, seed: int, per_cohort: int) -> pd.DataFrame:
     cohort_rank[enrolled] = np.repeat(np.arange(len(cohorts)), per_cohort)
     cohort_rank[~enrolled] = rng.uniform(0, len(cohorts), size=n_sf)
     # Accrual: each cohort takes ~ 7 days per subject per site, cohorts start 60 days apart.
-    accrual_days = max(21.0, 7.0 * per_cohort / len(SITES) * 3)
+    # Larger studies open more sites, so no site runs out of 3-digit subject numbers.
+    sites = [f"{i:02d}" for i in range(1, max(MIN_SITES, -(-n // SUBJECTS_PER_SITE)) + 1)]
+    accrual_days = max(21.0, 7.0 * per_cohort / len(sites) * 3)
     within = rng.uniform(0, accrual_days, size=n)
     consent_day = np.floor(cohort_rank) * (accrual_days + 45) + within
     order = np.argsort(consent_day, kind="stable")
-    site = rng.choice(len(SITES), size=n)
+    site = rng.choice(len(sites), size=n)
     subjects = pd.DataFrame({
         "order": np.arange(n), "enrolled": enrolled[order], "cohort": cohort[order],
-        "dose": dose[order], "site": np.array(SITES)[site[order]],
+        "dose": dose[order], "site": np.array(sites)[site[order]],
         "consent": STUDY_START + _days(consent_day[order]),
     })
     subjects["SUBJID"] = subjects["site"] + "-" + (
