@@ -93,7 +93,7 @@ def lab_test_code(r, fd: FormData, sc: StudyContext):
 
 @rule("RAW024", SOFT, ROW, "A numeric lab result, converted to the test's standard unit, lies "
       "within the test's plausible range ('<x' results are not checked; '>x' only when x is "
-      "already above the range).",
+      "at or above the range's upper limit).",
       "result {value} {unit}{converted} is outside the plausible range {lo} to {hi} {std_unit} for test {test}")
 def lab_implausible(r, fd: FormData, sc: StudyContext):
     if not fd.form.lab:
