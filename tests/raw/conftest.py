@@ -3,31 +3,18 @@ and return what a user would see."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pandas as pd
 import pytest
 
 from analysis.cli import main
 from analysis.errors import DataError
-from analysis.raw.ingest import ISSUES_FILE, ingest
+from analysis.raw.ingest import ingest
 from analysis.specs import load_study
-from raw_export import write_export
-
-ROOT = Path(__file__).resolve().parents[2]
-STUDY_SPEC = ROOT / "specs" / "study.yaml"
+from raw_export import STUDY_SPEC, issue_lines, write_export
 
 
 @pytest.fixture(scope="session")
 def study():
     return load_study(STUDY_SPEC)
-
-
-def issue_lines(out_dir: Path) -> list[str]:
-    """data_issues.csv rows written as Problem.line() would write them."""
-    df = pd.read_csv(out_dir / ISSUES_FILE, dtype=str, keep_default_na=False)
-    return [f"{r.FILE}, row {r.ROW}, column {r.COLUMN}: {r.MESSAGE} [{r.RULE}]" if r.COLUMN
-            else f"{r.FILE}, row {r.ROW}: {r.MESSAGE} [{r.RULE}]" for r in df.itertuples()]
 
 
 @pytest.fixture

@@ -17,9 +17,12 @@ from pathlib import Path
 
 import pandas as pd
 
+from analysis.raw.ingest import ISSUES_FILE
 from analysis.specs import Study
 from analysis.xpt import write_xpt
 
+ROOT = Path(__file__).resolve().parents[2]
+STUDY_SPEC = ROOT / "specs" / "study.yaml"
 S1, S2 = "01-001", "01-002"
 
 _INFUSION = dict(SUBJID=S1, INFDONE="Y", INFSTTIM="10:00", INFENTIM="11:00", WEIGHT="65.0",
@@ -121,3 +124,10 @@ def write_export(raw_dir: Path, study: Study, records: dict[str, list[dict]] | N
         else:
             df.fillna("").to_csv(raw_dir / form.file, index=False, lineterminator="\n", encoding="utf-8")
     return raw_dir
+
+
+def issue_lines(out_dir: Path) -> list[str]:
+    """data_issues.csv rows written as Problem.line() would write them."""
+    df = pd.read_csv(out_dir / ISSUES_FILE, dtype=str, keep_default_na=False)
+    return [f"{r.FILE}, row {r.ROW}, column {r.COLUMN}: {r.MESSAGE} [{r.RULE}]" if r.COLUMN
+            else f"{r.FILE}, row {r.ROW}: {r.MESSAGE} [{r.RULE}]" for r in df.itertuples()]

@@ -9,8 +9,7 @@ import pytest
 from analysis.cli import main
 from analysis.raw import outputs
 from analysis.raw.ingest import ISSUES_FILE, RECON_FILE, ingest
-from conftest import STUDY_SPEC, issue_lines
-from raw_export import S1, S2, base_records, write_export
+from raw_export import S1, S2, STUDY_SPEC, base_records, issue_lines, write_export
 
 
 @pytest.fixture
