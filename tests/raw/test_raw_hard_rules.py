@@ -149,3 +149,8 @@ def test_every_problem_of_a_file_is_listed_in_file_row_column_order(hard_lines):
 @pytest.mark.parametrize("dose", ["1", "1.0", "1.00", "1e0"])
 def test_numeric_codelists_compare_as_numbers(soft_lines, dose):
     assert soft_lines(changed("infusions", 1, DOSEPLN=dose)) == []
+
+
+def test_an_integer_too_long_to_hold_exactly_is_not_an_integer(hard_lines):
+    assert hard_lines(changed("adverse_events", 1, AESPID="12345678901234567890")) == [
+        "adverse_events.csv, row 1, column AESPID: '12345678901234567890' is not an integer [RAW007]"]

@@ -28,8 +28,11 @@ YES, NO = "Y", "N"
 class FormData:
     """One form's records, all text, plus cached per-column readings.
 
-    >>> fd = FormData(form, pd.DataFrame({"AGE": ["57", "x"]}))  # doctest: +SKIP
-    >>> fd.well_formed("AGE").tolist()
+    >>> from analysis.specs import load_study
+    >>> form = load_study("specs/study.yaml").forms["ecog"]
+    >>> fd = FormData(form, pd.DataFrame({"SUBJID": ["01-001"] * 2, "VISIT": ["SCREENING", "DAY 28"],
+    ...                                   "ECOGDAT": ["2024-01-03", "2024-02-11"], "ECOG": ["1", "1.0"]}))
+    >>> fd.well_formed("ECOG").tolist()
     [True, False]
     """
 

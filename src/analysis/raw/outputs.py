@@ -71,7 +71,11 @@ def write_folder(out_dir: str | Path, writers: dict[str, Callable[[Path], None]]
     """Write every file into a temporary sibling folder, then move them into `out_dir`; on any
     failure nothing new reaches `out_dir`.
 
-    >>> write_folder(tmp / "out", {"a.csv": lambda p: p.write_text("A\\n")})  # doctest: +SKIP
+    >>> import tempfile
+    >>> out = Path(tempfile.mkdtemp()) / "out"
+    >>> write_folder(out, {"a.csv": lambda p: p.write_text("A\\n")})
+    >>> [p.name for p in out.iterdir()]
+    ['a.csv']
     """
     out_dir = Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)

@@ -25,8 +25,9 @@ def read_form(raw_dir: str | Path, form: Form) -> pd.DataFrame:
 
     Raises DataError with RAW001 (file missing) or RAW002 (file unreadable) problems.
 
-    >>> df = read_form("data/raw", study.forms["enrolment"])  # doctest: +SKIP
-    >>> df.loc[0, "AGE"]
+    >>> from analysis.specs import load_study
+    >>> study = load_study("specs/study.yaml")
+    >>> read_form("data/raw", study.forms["enrolment"]).loc[0, "AGE"]
     '57'
     """
     path = Path(raw_dir) / form.file

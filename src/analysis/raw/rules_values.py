@@ -56,8 +56,8 @@ def required_if_empty(r, fd: FormData, sc: StudyContext):
     return out
 
 
-@rule("RAW007", HARD, ROW, "An integer column holds whole numbers (e.g. 12, -3); a number column "
-      "holds decimal numbers (e.g. 1.5, 2e3), with '.' as the decimal mark and no blanks.",
+@rule("RAW007", HARD, ROW, "An integer column holds whole numbers of up to 15 digits (e.g. 12, -3); a "
+      "number column holds decimal numbers (e.g. 1.5, 2e3), with '.' as the decimal mark and no blanks.",
       "'{value}' is not {kind}")
 def not_a_number(r, fd: FormData, sc: StudyContext):
     return _each_column(r, fd, _columns(fd, "integer", "number"), _malformed(fd),

@@ -20,8 +20,8 @@ TYPE_TEXT = {
 def render_raw_spec(study: Study) -> str:
     """The whole raw data spec as Markdown (deterministic: same specs, same text).
 
-    >>> text = render_raw_spec(load_study("specs/study.yaml"))  # doctest: +SKIP
-    >>> text.splitlines()[0]
+    >>> from analysis.specs import load_study
+    >>> render_raw_spec(load_study("specs/study.yaml")).splitlines()[0]
     '# Raw data transfer specification: NCT05948982'
     """
     parts = [_title(study), _conventions(study), _schedule(study), _forms(study), _codelists(study),

@@ -18,9 +18,12 @@ def typed_table(fd: FormData, keep: np.ndarray) -> pd.DataFrame:
     anything else -> string; empty -> <NA>. Identifiers: `drop` removes the column, `year`
     keeps only the year of the date.
 
-    >>> typed_table(fd, np.array([True, False])).dtypes  # doctest: +SKIP
-    RAWROW      int64
-    AGE         Int64
+    >>> from analysis.specs import load_study
+    >>> form = load_study("specs/study.yaml").forms["ecog"]
+    >>> fd = FormData(form, pd.DataFrame({"SUBJID": ["01-001"] * 2, "VISIT": ["SCREENING", "DAY 28"],
+    ...                                   "ECOGDAT": ["2024-01-03", "2024-02-11"], "ECOG": ["1", "2"]}))
+    >>> typed_table(fd, np.array([False, True])).to_dict("records")
+    [{'RAWROW': 2, 'SUBJID': '01-001', 'VISIT': 'DAY 28', 'ECOGDAT': '2024-02-11', 'ECOG': 2}]
     """
     rows = np.flatnonzero(keep)
     out = {ROW_COLUMN: pd.array(rows + 1, dtype="int64")}

@@ -35,8 +35,8 @@ class Validation:
 def validate(raw_dir: str | Path, study: Study, cutoff: np.datetime64 | None = None) -> Validation:
     """Read every form of `study` from `raw_dir` and apply every rule.
 
-    >>> v = validate("data/raw", load_study("specs/study.yaml"))  # doctest: +SKIP
-    >>> v.hard()
+    >>> from analysis.specs import load_study
+    >>> validate("data/raw", load_study("specs/study.yaml")).hard()
     []
     """
     problems: list[Problem] = []

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-INTEGER = r"[+-]?[0-9]+"
+INTEGER = r"[+-]?[0-9]{1,15}"  # beyond 15 digits a float (and Int64 via it) loses exactness
 NUMBER = r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
 QUALIFIED_NUMBER = r"[<>]" + NUMBER
 FULL_DATE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
