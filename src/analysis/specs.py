@@ -73,6 +73,7 @@ class Form:
     visit_column: str | None = None
     date_column: str | None = None
     subject_registry: bool = False
+    may_predate_consent: bool = False
     lab: dict | None = None
     spec_path: Path | None = None
 
@@ -198,6 +199,7 @@ def _load_form(path: Path, schema: Path, codelists: dict, study_data: dict,
         description=" ".join(raw["description"].split()), keys=tuple(raw["keys"]),
         columns=tuple(columns), visit_column=raw.get("visit_column"),
         date_column=raw.get("date_column"), subject_registry=raw.get("subject_registry", False),
+        may_predate_consent=raw.get("may_predate_consent", False),
         lab=raw.get("lab"), spec_path=path,
     )
 

@@ -79,3 +79,9 @@ def test_a_visit_tied_to_a_missing_infusion_falls_back_to_the_study_day_window(s
     assert soft_lines(records) == [
         "visits.csv, row 6, column VISDAT: visit DAY 30 on 2024-02-20 is study day 37, outside its window "
         "(study days 27 to 33) [RAW020]"]
+
+
+def test_prior_medications_may_start_before_consent(soft_lines):
+    """concomitant_meds is marked may_predate_consent: a drug started years ago is no finding."""
+    records = changed("concomitant_meds", 1, CMSTDAT="2015-06-01")
+    assert soft_lines(records) == []

@@ -141,11 +141,12 @@ def unscheduled_visit(r, fd: FormData, sc: StudyContext):
 
 
 @rule("RAW025", SOFT, ROW, "A record's date (the form's date column) is not before the subject's "
-      "informed consent; a partial date is judged on its latest possible day.",
+      "informed consent; a partial date is judged on its latest possible day. Forms whose records "
+      "may start earlier (may_predate_consent: prior medications) are not checked.",
       "date {value} is before the subject's informed consent on {consent}")
 def before_consent(r, fd: FormData, sc: StudyContext):
     date_col = fd.form.date_column
-    if not date_col or sc.consent is None or fd.form.subject_registry:
+    if not date_col or sc.consent is None or fd.form.subject_registry or fd.form.may_predate_consent:
         return []
     consent = sc.consent.reindex(fd.subjects()).to_numpy(dtype="datetime64[ns]")
     latest = fd.date_bounds(date_col)[1]

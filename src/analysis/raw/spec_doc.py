@@ -136,6 +136,8 @@ def _form(form: Form, number: int) -> str:
     facts = [f"- File: `{form.file}` ({form.format.upper()})", f"- Keys: {', '.join(form.keys)}"]
     if form.subject_registry:
         facts.append("- Subject registry: every other form may only name subjects listed here.")
+    if form.may_predate_consent:
+        facts.append("- Records may start before informed consent (not checked against it).")
     if form.visit_column:
         facts.append(f"- Visit column: {form.visit_column}")
     if form.date_column:
