@@ -52,4 +52,4 @@ def sdtm_outputs():
 
     with open(STUDY_SPEC.parent / "sdtm" / "datasets.csv", newline="") as fh:
         names = [row["dataset"].lower() for row in csv.DictReader(fh)]
-    return [out(f"sdtm/{name}.xpt") for name in names]
+    return [out(f"sdtm/{name}.xpt") for name in names] + [out("sdtm/reconciliation.csv"), out("sdtm/not_tabulated.csv")]

@@ -104,3 +104,26 @@ def test_rerun_is_byte_identical(sdtm, tmp_path):
     names = sorted(p.name for p in out.iterdir())
     _, mismatch, errors = filecmp.cmpfiles(out, tmp_path, names, shallow=False)
     assert mismatch == [] and errors == []
+
+
+def test_every_raw_record_is_tabulated_or_has_a_declared_reason(sdtm):
+    study, tables, out, _ = sdtm
+    summary = pd.read_csv(out / "reconciliation.csv", keep_default_na=False)
+    missing = pd.read_csv(out / "not_tabulated.csv", keep_default_na=False)
+    assert set(summary["FORM"]) == set(study.forms)
+    assert "no reason declared" not in set(missing["REASON"])
+    for form in study.forms:
+        n = len(pd.read_parquet(tables / f"{form}.parquet"))
+        row = summary[(summary["FORM"] == form) & (summary["DOMAIN"] == "(all)")]
+        assert int(row["RAW_RECORDS"].iloc[0]) == n
+        assert int(row["TABULATED"].iloc[0]) + (missing["FORM"] == form).sum() == n
+
+
+def test_a_record_no_domain_uses_is_reported_without_reason():
+    from analysis.sdtm.trace import sdtm_reconciliation
+
+    raw = {"visits": pd.DataFrame({"RAWROW": [1, 2, 3], "SUBJID": ["a", "a", "b"]})}
+    domains = {"SV": pd.DataFrame({"_SRC_FORM": ["visits", "visits"], "_SRC_ROW": [1, 3]})}
+    summary, missing = sdtm_reconciliation(raw, domains, reasons={})
+    assert missing.to_dict("records") == [{"FORM": "visits", "RAWROW": 2, "SUBJID": "a", "REASON": "no reason declared"}]
+    assert summary.loc[summary["DOMAIN"] == "SV", "RAW_RECORDS"].tolist() == [2]

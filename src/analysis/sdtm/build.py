@@ -20,7 +20,8 @@ from analysis.sdtm.exposure import build_ec, build_ex
 from analysis.sdtm.metadata import DatasetSpec, conform, load_sdtm_specs
 from analysis.sdtm.se import build_se
 from analysis.sdtm.sv import build_sv
-from analysis.specs import Study
+from analysis.sdtm.trace import sdtm_reconciliation
+from analysis.specs import Study, read_yaml
 from analysis.xpt import DEFAULT_STAMP, write_xpt
 
 
@@ -75,10 +76,14 @@ def write_domain(df: pd.DataFrame, spec: DatasetSpec, out_dir: Path, stamp: dt.d
 
 def build_sdtm(raw_tables: str | Path, study: Study, out_dir: str | Path,
                spec_dir: str | Path | None = None, cutoff: str | None = None) -> dict[str, pd.DataFrame]:
-    """Build, conform to the specs and write every domain; all or nothing."""
-    specs = load_sdtm_specs(spec_dir or study.path.parent / "sdtm")
+    """Build, conform to the specs and write every domain, plus the raw-to-SDTM
+    reconciliation (reconciliation.csv, not_tabulated.csv); all or nothing."""
+    spec_dir = Path(spec_dir or study.path.parent / "sdtm")
+    specs = load_sdtm_specs(spec_dir)
     raw = read_raw_tables(raw_tables, study)
-    domains = {name: conform(df, specs[name]) for name, df in build_all(raw, study).items()}
+    built = build_all(raw, study)
+    summary, not_tabulated = sdtm_reconciliation(raw, built, read_yaml(spec_dir / "not_tabulated.yaml") or {})
+    domains = {name: conform(df, specs[name]) for name, df in built.items()}
     stamp = dt.date.fromisoformat(cutoff) if cutoff else DEFAULT_STAMP
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -86,6 +91,8 @@ def build_sdtm(raw_tables: str | Path, study: Study, out_dir: str | Path,
     try:
         for name, df in domains.items():
             write_domain(df, specs[name], tmp, stamp)
+        summary.to_csv(tmp / "reconciliation.csv", index=False, lineterminator="\n")
+        not_tabulated.to_csv(tmp / "not_tabulated.csv", index=False, lineterminator="\n")
         for f in sorted(tmp.iterdir()):
             os.replace(f, out_dir / f.name)
     finally:

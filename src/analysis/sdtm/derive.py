@@ -46,6 +46,13 @@ def study_day(dtc: pd.Series, rfstdtc: pd.Series) -> pd.Series:
     return (delta + (delta >= 0)).astype(float)
 
 
+def raw_rows(df: pd.DataFrame) -> np.ndarray:
+    """Source record numbers (RAWROW from ingestion; 1..n when absent), for traceability."""
+    if "RAWROW" in df.columns:
+        return df["RAWROW"].to_numpy()
+    return np.arange(1, len(df) + 1)
+
+
 def usubjid(studyid: str, subjid: pd.Series) -> pd.Series:
     """Unique subject id: study id and the subject number, which is unique within the study."""
     return studyid + "-" + subjid.astype(str)

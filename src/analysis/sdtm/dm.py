@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analysis.sdtm.derive import iso_dtc, study_day, usubjid
+from analysis.sdtm.derive import iso_dtc, raw_rows, study_day, usubjid
 from analysis.specs import Study
 
 SCREEN_FAILURE = "SCREEN FAILURE"
@@ -37,6 +37,7 @@ def start_dm(enrolment: pd.DataFrame, study: Study) -> pd.DataFrame:
         "ETHNIC": e["ETHNIC"], "RFICDTC": iso_dtc(e["CONSDAT"]), "DMDTC": iso_dtc(e["SCRNDAT"]),
         "COUNTRY": study.data["study"]["country"], "_enrolled": e["ENROLLED"].eq("Y").to_numpy(),
         "_cohort": pd.to_numeric(e["COHORT"], errors="coerce").to_numpy(dtype=float),
+        "_SRC_FORM": "enrolment", "_SRC_ROW": raw_rows(e),
     }, index=e.index)
 
 

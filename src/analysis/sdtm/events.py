@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from analysis.sdtm.derive import epoch_at, iso_dtc, study_day, usubjid
+from analysis.sdtm.derive import epoch_at, iso_dtc, raw_rows, study_day, usubjid
 from analysis.specs import Study
 
 SUPP_AE = {  # raw column: (QNAM, QLABEL) - sponsor qualifiers the investigator recorded
@@ -19,9 +19,10 @@ DS_DECOD = {  # raw reason -> (DSDECOD, DSTERM when it differs)
 }
 
 
-def _base(df: pd.DataFrame, study: Study, domain: str) -> pd.DataFrame:
+def _base(df: pd.DataFrame, study: Study, domain: str, form: str) -> pd.DataFrame:
     return pd.DataFrame({"STUDYID": study.studyid, "DOMAIN": domain,
-                         "USUBJID": usubjid(study.studyid, df["SUBJID"])}, index=df.index)
+                         "USUBJID": usubjid(study.studyid, df["SUBJID"]),
+                         "_SRC_FORM": form, "_SRC_ROW": raw_rows(df)}, index=df.index)
 
 
 def _days_and_epoch(out: pd.DataFrame, prefix: str, dm: pd.DataFrame, se: pd.DataFrame,
@@ -41,7 +42,7 @@ def _seq(out: pd.DataFrame, prefix: str, order: list[str]) -> pd.DataFrame:
 
 
 def build_ae(ae: pd.DataFrame, dm: pd.DataFrame, se: pd.DataFrame, study: Study) -> pd.DataFrame:
-    out = _base(ae, study, "AE")
+    out = _base(ae, study, "AE", "adverse_events")
     out["AESPID"] = ae["AESPID"].astype(int).astype(str)
     out["AETERM"] = ae["AETERM"]
     out["AEDECOD"] = ae["AEDECOD"]
@@ -74,7 +75,7 @@ def build_suppae(ae_sdtm: pd.DataFrame, ae_raw: pd.DataFrame, study: Study) -> p
 
 
 def build_cm(cm: pd.DataFrame, dm: pd.DataFrame, se: pd.DataFrame, study: Study) -> pd.DataFrame:
-    out = _base(cm, study, "CM")
+    out = _base(cm, study, "CM", "concomitant_meds")
     out["CMSPID"] = cm["CMSPID"].astype(int).astype(str)
     out["CMTRT"] = cm["CMTRT"]
     out["CMCLAS"] = cm["CMCLASS"]
@@ -93,7 +94,7 @@ def build_cm(cm: pd.DataFrame, dm: pd.DataFrame, se: pd.DataFrame, study: Study)
 
 
 def build_mh(mh: pd.DataFrame, dm: pd.DataFrame, study: Study) -> pd.DataFrame:
-    out = _base(mh, study, "MH")
+    out = _base(mh, study, "MH", "medical_history")
     out["MHSPID"] = mh["MHSPID"].astype(int).astype(str)
     out["MHTERM"] = mh["MHTERM"]
     out["MHCAT"] = mh["MHCAT"]
@@ -112,7 +113,7 @@ def build_ie(ie: pd.DataFrame, dm: pd.DataFrame, study: Study) -> pd.DataFrame:
     cat = ie["IECRIT"].map(lambda k: crit[k]["category"])
     failed = (cat.eq("INCLUSION") & ie["IEMET"].eq("N")) | (cat.eq("EXCLUSION") & ie["IEMET"].eq("Y"))
     f = ie[failed]
-    out = _base(f, study, "IE")
+    out = _base(f, study, "IE", "eligibility")
     out["IETESTCD"] = f["IECRIT"]
     out["IETEST"] = f["IECRIT"].map(lambda k: crit[k]["text"][:200])
     out["IECAT"] = cat[failed]
@@ -130,14 +131,14 @@ def build_ds(enrolment: pd.DataFrame, disposition: pd.DataFrame, dm: pd.DataFram
              study: Study) -> pd.DataFrame:
     """Consent (protocol milestone), screen failure, and end-of-study disposition events."""
     parts = []
-    consent = _base(enrolment, study, "DS")
+    consent = _base(enrolment, study, "DS", "enrolment")
     consent["DSTERM"] = "INFORMED CONSENT OBTAINED"
     consent["DSDECOD"] = "INFORMED CONSENT OBTAINED"
     consent["DSCAT"] = "PROTOCOL MILESTONE"
     consent["DSSTDTC"] = iso_dtc(enrolment["CONSDAT"])
     parts.append(consent)
     sf = enrolment[enrolment["ENROLLED"] == "N"]
-    fail = _base(sf, study, "DS")
+    fail = _base(sf, study, "DS", "enrolment")
     fail["DSTERM"] = sf["SFREAS"].str.upper()
     fail["DSDECOD"] = "SCREEN FAILURE"
     fail["DSCAT"] = "DISPOSITION EVENT"
@@ -145,7 +146,7 @@ def build_ds(enrolment: pd.DataFrame, disposition: pd.DataFrame, dm: pd.DataFram
     parts.append(fail)
     d = disposition
     reason = np.where(d["DSSTAT"] == "COMPLETED", "COMPLETED", d["DSREAS"])
-    end = _base(d, study, "DS")
+    end = _base(d, study, "DS", "disposition")
     end["DSTERM"] = reason
     end["DSDECOD"] = pd.Series(reason, index=d.index).map(DS_DECOD)
     end["DSCAT"] = "DISPOSITION EVENT"
@@ -159,7 +160,7 @@ def build_ds(enrolment: pd.DataFrame, disposition: pd.DataFrame, dm: pd.DataFram
 
 
 def build_dd(death: pd.DataFrame, dm: pd.DataFrame, study: Study) -> pd.DataFrame:
-    out = _base(death, study, "DD")
+    out = _base(death, study, "DD", "death")
     out["DDTESTCD"] = "PRCDTH"
     out["DDTEST"] = "Primary Cause of Death"
     out["DDORRES"] = death["DTHCAUS"]
@@ -170,7 +171,7 @@ def build_dd(death: pd.DataFrame, dm: pd.DataFrame, study: Study) -> pd.DataFram
 
 
 def build_pr(transplant: pd.DataFrame, dm: pd.DataFrame, se: pd.DataFrame, study: Study) -> pd.DataFrame:
-    out = _base(transplant, study, "PR")
+    out = _base(transplant, study, "PR", "liver_transplant")
     out["PRTRT"] = "LIVER TRANSPLANTATION"
     out["PRCAT"] = "LIVER TRANSPLANT"
     out["PRSCAT"] = transplant["TXDONOR"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from analysis.sdtm.derive import epoch_at, iso_dtc, study_day, usubjid
+from analysis.sdtm.derive import epoch_at, iso_dtc, raw_rows, study_day, usubjid
 from analysis.specs import Study
 
 TREATMENT = "UC-MSC"
@@ -37,7 +37,7 @@ def build_ex(infusions: pd.DataFrame, dm: pd.DataFrame, se: pd.DataFrame, sv: pd
         "EXTRT": TREATMENT, "EXDOSE": pd.to_numeric(g["DOSEACT"], errors="coerce"), "EXDOSU": study.data["dose_unit"],
         "EXDOSFRM": "SUSPENSION", "EXROUTE": study.data["study"]["route"],
         "VISIT": g["VISIT"], "EXSTDTC": iso_dtc(g["INFDAT"], g["INFSTTIM"]),
-        "EXENDTC": iso_dtc(g["INFDAT"], g["INFENTIM"]),
+        "EXENDTC": iso_dtc(g["INFDAT"], g["INFENTIM"]), "_SRC_FORM": "infusions", "_SRC_ROW": raw_rows(g),
     })
     ex = add_visit_numbers(ex, sv)
     ex = _timing(ex, "EX", dm, se)
@@ -60,7 +60,7 @@ def build_ec(infusions: pd.DataFrame, dm: pd.DataFrame, se: pd.DataFrame, sv: pd
         "ECADJ": np.where(f["INTERR"].eq("Y"), "Infusion interrupted: " + f["INTRRSN"].astype(str)
                           + " (" + f["INTRDUR"].astype(str) + " min)", ""),
         "VISIT": f["VISIT"], "ECSTDTC": iso_dtc(f["INFDAT"], f["INFSTTIM"]),
-        "ECENDTC": iso_dtc(f["INFDAT"], f["INFENTIM"]),
+        "ECENDTC": iso_dtc(f["INFDAT"], f["INFENTIM"]), "_SRC_FORM": "infusions", "_SRC_ROW": raw_rows(f),
     })
     ec = add_visit_numbers(ec, sv)
     ec = _timing(ec, "EC", dm, se)

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analysis.sdtm.derive import epoch_at, iso_dtc, study_day, usubjid
+from analysis.sdtm.derive import epoch_at, iso_dtc, raw_rows, study_day, usubjid
 from analysis.sdtm.exposure import add_visit_numbers
 from analysis.sdtm.lb import number_text
 from analysis.specs import Study, read_yaml
@@ -22,7 +22,8 @@ def _melt(df: pd.DataFrame, entry: dict) -> pd.DataFrame:
     """Wide form -> one row per subject, visit (time point) and test."""
     tests = entry["tests"]
     keep = ["SUBJID", "VISIT", entry["date"]] + [c for c in (entry.get("time"), entry.get("timepoint")) if c]
-    long = df[keep + list(tests)].melt(id_vars=keep, var_name="_col", value_name="ORRES")
+    wide = df[keep + list(tests)].assign(_SRC_ROW=raw_rows(df))
+    long = wide.melt(id_vars=keep + ["_SRC_ROW"], var_name="_col", value_name="ORRES")
     long["_order"] = long["_col"].map({c: i for i, c in enumerate(tests)})
     long["TESTCD"] = long["_col"].map({c: t["testcd"] for c, t in tests.items()})
     long["TEST"] = long["_col"].map({c: t["test"] for c, t in tests.items()})
@@ -40,7 +41,7 @@ def _long(df: pd.DataFrame, entry: dict, study: Study) -> pd.DataFrame:
         "SUBJID": df["SUBJID"], "VISIT": df["VISIT"], "DTC": iso_dtc(df[entry["date"]]),
         "TESTCD": df[cols["test"]], "TEST": df[cols["test"]].map({k: t.test for k, t in study.lab_tests.items()}),
         "ORRES": number_text(df[cols["result"]]), "ORRESU": df[cols["unit"]], "TPT": "",
-        "CAT": entry.get("category", ""),
+        "CAT": entry.get("category", ""), "_SRC_ROW": raw_rows(df),
     })
     return out
 
@@ -53,12 +54,14 @@ def build_findings(domain: str, entries, raw: dict[str, pd.DataFrame], dm: pd.Da
     for entry in entries:
         df = raw[entry["form"]]
         part = _long(df, entry, study) if "long" in entry else _melt(df, entry)
+        part["_SRC_FORM"] = entry["form"]
         part["METHOD"] = entry.get("method", "")
         part["SPEC"] = entry.get("specimen", "")
         parts.append(part)
     f = pd.concat(parts, ignore_index=True)
     p = domain
-    out = pd.DataFrame({"STUDYID": study.studyid, "DOMAIN": domain, "USUBJID": usubjid(study.studyid, f["SUBJID"])})
+    out = pd.DataFrame({"STUDYID": study.studyid, "DOMAIN": domain, "USUBJID": usubjid(study.studyid, f["SUBJID"]),
+                        "_SRC_FORM": f["_SRC_FORM"].to_numpy(), "_SRC_ROW": f["_SRC_ROW"].to_numpy()})
     out[f"{p}TESTCD"] = f["TESTCD"].to_numpy()
     out[f"{p}TEST"] = f["TEST"].to_numpy()
     out[f"{p}CAT"] = f["CAT"].to_numpy()

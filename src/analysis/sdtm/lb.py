@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from analysis.sdtm.derive import dtc_date, epoch_at, iso_dtc, study_day, usubjid
+from analysis.sdtm.derive import dtc_date, epoch_at, iso_dtc, raw_rows, study_day, usubjid
 from analysis.sdtm.exposure import add_visit_numbers
 from analysis.specs import Study
 
@@ -77,7 +77,7 @@ def _local(local: pd.DataFrame, study: Study) -> pd.DataFrame:
         "LBREASND": "", "LBNAM": "LOCAL", "LBSPEC": np.where(local["LBCAT"] == "HEMATOLOGY", "WHOLE BLOOD",
                                                                np.where(local["LBCAT"] == "COAGULATION", "PLASMA", "SERUM")),
         "VISIT": local["VISIT"], "LBDTC": iso_dtc(local["LBDAT"], local["LBTIM"]), "LBTPT": "",
-        "LLOQ": np.nan, "NHOID": "",
+        "LLOQ": np.nan, "NHOID": "", "_SRC_FORM": "local_lab", "_SRC_ROW": raw_rows(local),
     })
 
 
@@ -91,6 +91,7 @@ def _central(central: pd.DataFrame, study: Study) -> pd.DataFrame:
         "LBDTC": iso_dtc(central["COLDAT"], central["COLTIM"]), "LBTPT": central["TPT"],
         "LLOQ": pd.to_numeric(central["LLOQ"], errors="coerce"),
         "NHOID": np.where(central["LBCAT"] == "VIRAL LOAD", HBV_ORGANISM, ""),
+        "_SRC_FORM": "central_lab", "_SRC_ROW": raw_rows(central),
     })
 
 

@@ -76,8 +76,10 @@ def load_sdtm_specs(spec_dir: str | Path) -> dict[str, DatasetSpec]:
 
 def conform(df: pd.DataFrame, spec: DatasetSpec) -> pd.DataFrame:
     """Columns in spec order with spec types (Char: str, '' for missing; Num: float), rows
-    sorted by the spec keys. A derived column the spec does not know, or a spec variable the
-    derivation did not produce, is a programming error and raises."""
+    sorted by the spec keys. Columns starting with '_' are private (traceability) and dropped.
+    A derived column the spec does not know, or a spec variable the derivation did not produce,
+    is a programming error and raises."""
+    df = df[[c for c in df.columns if not c.startswith("_")]]  # private helpers, e.g. _SRC_ROW
     extra = [c for c in df.columns if c not in spec.names]
     missing = [c for c in spec.names if c not in df.columns]
     if extra or missing:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from analysis.sdtm.derive import epoch_at, iso_dtc, study_day, usubjid, visit_numbers
+from analysis.sdtm.derive import epoch_at, iso_dtc, raw_rows, study_day, usubjid, visit_numbers
 from analysis.specs import Study
 
 
@@ -16,7 +16,7 @@ def build_sv(visits: pd.DataFrame, dm: pd.DataFrame, se: pd.DataFrame, study: St
     v = visits.copy()
     sv = pd.DataFrame({
         "STUDYID": study.studyid, "DOMAIN": "SV", "USUBJID": usubjid(study.studyid, v["SUBJID"]),
-        "VISIT": v["VISIT"], "SVSTDTC": iso_dtc(v["VISDAT"]),
+        "VISIT": v["VISIT"], "SVSTDTC": iso_dtc(v["VISDAT"]), "_SRC_FORM": "visits", "_SRC_ROW": raw_rows(v),
     }, index=v.index)
     sv["SVENDTC"] = sv["SVSTDTC"]
     sv["VISITNUM"] = visit_numbers(sv, study.visits)
