@@ -127,3 +127,16 @@ def test_a_record_no_domain_uses_is_reported_without_reason():
     summary, missing = sdtm_reconciliation(raw, domains, reasons={})
     assert missing.to_dict("records") == [{"FORM": "visits", "RAWROW": 2, "SUBJID": "a", "REASON": "no reason declared"}]
     assert summary.loc[summary["DOMAIN"] == "SV", "RAW_RECORDS"].tolist() == [2]
+
+
+def test_relrec_links_each_liver_event_to_its_adverse_event(sdtm):
+    _, tables, _, d = sdtm
+    rel, ce, ae = d["RELREC"], d["CE"], d["AE"]
+    assert len(ce) == len(pd.read_parquet(tables / "liver_events.parquet"))
+    pairs = rel.pivot(index="RELID", columns="RDOMAIN", values=["USUBJID", "IDVARVAL"])
+    assert len(pairs) == len(ce)
+    for _, p in pairs.iterrows():
+        assert p[("USUBJID", "AE")] == p[("USUBJID", "CE")]
+        c = ce[(ce["USUBJID"] == p[("USUBJID", "CE")]) & (ce["CESEQ"] == float(p[("IDVARVAL", "CE")]))].iloc[0]
+        a = ae[(ae["USUBJID"] == p[("USUBJID", "AE")]) & (ae["AESEQ"] == float(p[("IDVARVAL", "AE")]))].iloc[0]
+        assert c["CESTDTC"].startswith(a["AESTDTC"][:7])

@@ -48,7 +48,9 @@ def build_all(raw: dict[str, pd.DataFrame], study: Study) -> dict[str, pd.DataFr
     sv = build_sv(raw["visits"], dm, se, study)
     ae = events.build_ae(raw["adverse_events"], dm, se, study)
     suppae = events.build_suppae(ae, raw["adverse_events"], study)
+    ce = events.build_ce(raw["liver_events"], dm, se, study)
     return {
+        "CE": ce, "RELREC": events.build_relrec(ce, ae, study),
         "AE": ae.drop(columns="_raw"), "SUPPAE": suppae,
         "LB": build_lb(raw["local_lab"], raw["central_lab"], dm, se, sv, study),
         **{name: build_findings(name, entry, raw, dm, se, sv, study)

@@ -178,3 +178,31 @@ def build_pr(transplant: pd.DataFrame, dm: pd.DataFrame, se: pd.DataFrame, study
     out["PRSTDTC"] = iso_dtc(transplant["TXDAT"])
     out = _days_and_epoch(out, "PR", dm, se, end=False)
     return _seq(out, "PR", ["PRSTDTC"])
+
+
+def build_ce(liver: pd.DataFrame, dm: pd.DataFrame, se: pd.DataFrame, study: Study) -> pd.DataFrame:
+    """Liver events of interest (decompensation, hepatic failure, HCC) as clinical events."""
+    out = _base(liver, study, "CE", "liver_events")
+    out["CESPID"] = liver["CESPID"].astype(int).astype(str)
+    out["CETERM"] = liver["CETERM"]
+    out["CECAT"] = "LIVER EVENT OF INTEREST"
+    out["CESTDTC"] = iso_dtc(liver["CESTDAT"])
+    out["_AESPID"] = pd.to_numeric(liver["AESPID"], errors="coerce").to_numpy()
+    out = _days_and_epoch(out, "CE", dm, se, end=False)
+    return _seq(out, "CE", ["CESTDTC", "CESPID"])
+
+
+def build_relrec(ce: pd.DataFrame, ae: pd.DataFrame, study: Study) -> pd.DataFrame:
+    """RELREC: each liver event (CE) and the adverse event it was also reported as (AE),
+    linked record to record through the AE number the CRF recorded."""
+    ae_key = ae.assign(_n=pd.to_numeric(ae["AESPID"], errors="coerce"))[["USUBJID", "_n", "AESEQ"]]
+    linked = ce.dropna(subset=["_AESPID"]).merge(ae_key, left_on=["USUBJID", "_AESPID"],
+                                                right_on=["USUBJID", "_n"], how="inner")
+    relid = ["CEAE" + str(i + 1) for i in range(len(linked))]
+    rows = []
+    for domain, idvar, col in (("CE", "CESEQ", "CESEQ"), ("AE", "AESEQ", "AESEQ")):
+        rows.append(pd.DataFrame({
+            "STUDYID": study.studyid, "RDOMAIN": domain, "USUBJID": linked["USUBJID"].to_numpy(),
+            "IDVAR": idvar, "IDVARVAL": linked[col].astype(int).astype(str).to_numpy(), "RELTYPE": "",
+            "RELID": relid}))
+    return pd.concat(rows, ignore_index=True)
