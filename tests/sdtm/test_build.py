@@ -24,7 +24,7 @@ def sdtm(tmp_path_factory):
     tables = tmp_path_factory.mktemp("tables")
     ingest(ROOT / "data" / "raw", study, tables)
     out = tmp_path_factory.mktemp("sdtm")
-    domains = build_sdtm(tables, study, out)
+    domains = build_sdtm(tables, study, out, keep=True)
     return study, tables, out, domains
 
 

@@ -6,6 +6,7 @@ import datetime as dt
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -42,31 +43,38 @@ def read_raw_tables(raw_tables: str | Path, study: Study) -> dict[str, pd.DataFr
     return tables
 
 
-def build_all(raw: dict[str, pd.DataFrame], study: Study) -> dict[str, pd.DataFrame]:
+def iter_domains(raw: dict[str, pd.DataFrame], study: Study) -> Iterator[tuple[str, pd.DataFrame]]:
+    """Yield (dataset name, derived records) one domain at a time, so a caller can write and
+    free each before the next (LB of a 3,000-subject study is over a million records)."""
     dm = build_dm(raw, study)
     se = build_se(dm, raw["infusions"], study)
     sv = build_sv(raw["visits"], dm, se, study)
+    yield from (("DM", dm), ("SE", se), ("SV", sv))
+    yield "EX", build_ex(raw["infusions"], dm, se, sv, study)
+    yield "EC", build_ec(raw["infusions"], dm, se, sv, study)
     ae = events.build_ae(raw["adverse_events"], dm, se, study)
-    suppae = events.build_suppae(ae, raw["adverse_events"], study)
+    yield "SUPPAE", events.build_suppae(ae, raw["adverse_events"], study)
     ce = events.build_ce(raw["liver_events"], dm, se, study)
-    return {
-        "CE": ce, "RELREC": events.build_relrec(ce, ae, study),
-        "AE": ae.drop(columns="_raw"), "SUPPAE": suppae,
-        "LB": build_lb(raw["local_lab"], raw["central_lab"], dm, se, sv, study),
-        **{name: build_findings(name, entry, raw, dm, se, sv, study)
-           for name, entry in load_findings_spec(study.path.parent / "sdtm").items()},
-        "CM": events.build_cm(raw["concomitant_meds"], dm, se, study),
-        "MH": events.build_mh(raw["medical_history"], dm, study),
-        "IE": events.build_ie(raw["eligibility"], dm, study),
-        "DS": events.build_ds(raw["enrolment"], raw["disposition"], dm, se, study),
-        "DD": events.build_dd(raw["death"], dm, study),
-        "PR": events.build_pr(raw["liver_transplant"], dm, se, study),
-        "DM": dm, "SE": se, "SV": sv,
-        "EX": build_ex(raw["infusions"], dm, se, sv, study), "EC": build_ec(raw["infusions"], dm, se, sv, study),
-        "TA": trial_design.build_ta(study), "TE": trial_design.build_te(study),
-        "TV": trial_design.build_tv(study), "TI": trial_design.build_ti(study),
-        "TS": trial_design.build_ts(study),
-    }
+    yield "CE", ce
+    yield "RELREC", events.build_relrec(ce, ae, study)
+    yield "AE", ae.drop(columns="_raw")
+    yield "CM", events.build_cm(raw["concomitant_meds"], dm, se, study)
+    yield "MH", events.build_mh(raw["medical_history"], dm, study)
+    yield "IE", events.build_ie(raw["eligibility"], dm, study)
+    yield "DS", events.build_ds(raw["enrolment"], raw["disposition"], dm, se, study)
+    yield "DD", events.build_dd(raw["death"], dm, study)
+    yield "PR", events.build_pr(raw["liver_transplant"], dm, se, study)
+    for name, build in (("TA", trial_design.build_ta), ("TE", trial_design.build_te), ("TV", trial_design.build_tv),
+                        ("TI", trial_design.build_ti), ("TS", trial_design.build_ts)):
+        yield name, build(study)
+    for name, entry in load_findings_spec(study.path.parent / "sdtm").items():
+        yield name, build_findings(name, entry, raw, dm, se, sv, study)
+    yield "LB", build_lb(raw["local_lab"], raw["central_lab"], dm, se, sv, study)
+
+
+def build_all(raw: dict[str, pd.DataFrame], study: Study) -> dict[str, pd.DataFrame]:
+    """Every domain, derived but not yet conformed (for tests and small studies)."""
+    return dict(iter_domains(raw, study))
 
 
 def write_domain(df: pd.DataFrame, spec: DatasetSpec, out_dir: Path, stamp: dt.date) -> Path:
@@ -77,26 +85,38 @@ def write_domain(df: pd.DataFrame, spec: DatasetSpec, out_dir: Path, stamp: dt.d
 
 
 def build_sdtm(raw_tables: str | Path, study: Study, out_dir: str | Path,
-               spec_dir: str | Path | None = None, cutoff: str | None = None) -> dict[str, pd.DataFrame]:
+               spec_dir: str | Path | None = None, cutoff: str | None = None,
+               keep: bool = False) -> dict[str, pd.DataFrame] | None:
     """Build, conform to the specs and write every domain, plus the raw-to-SDTM
-    reconciliation (reconciliation.csv, not_tabulated.csv); all or nothing."""
+    reconciliation (reconciliation.csv, not_tabulated.csv); all or nothing.
+
+    Domains are written one at a time and then released; `keep=True` also returns them
+    (conformed), which tests use on small studies."""
     spec_dir = Path(spec_dir or study.path.parent / "sdtm")
     specs = load_sdtm_specs(spec_dir)
     raw = read_raw_tables(raw_tables, study)
-    built = build_all(raw, study)
-    summary, not_tabulated = sdtm_reconciliation(raw, built, read_yaml(spec_dir / "not_tabulated.yaml") or {})
-    domains = {name: conform(df, specs[name]) for name, df in built.items()}
     stamp = dt.date.fromisoformat(cutoff) if cutoff else DEFAULT_STAMP
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".sdtm-", dir=out_dir))
+    kept, sources, written = {}, {}, set()
     try:
-        for name, df in domains.items():
-            write_domain(df, specs[name], tmp, stamp)
+        for name, df in iter_domains(raw, study):
+            if "_SRC_FORM" in df.columns:
+                sources[name] = df[["_SRC_FORM", "_SRC_ROW"]]
+            conformed = conform(df, specs[name])
+            del df
+            write_domain(conformed, specs[name], tmp, stamp)
+            written.add(name)
+            if keep:
+                kept[name] = conformed
+        if set(specs) - written:
+            raise RuntimeError(f"SDTM datasets in the specs but not built: {sorted(set(specs) - written)}")
+        summary, not_tabulated = sdtm_reconciliation(raw, sources, read_yaml(spec_dir / "not_tabulated.yaml") or {})
         summary.to_csv(tmp / "reconciliation.csv", index=False, lineterminator="\n")
         not_tabulated.to_csv(tmp / "not_tabulated.csv", index=False, lineterminator="\n")
         for f in sorted(tmp.iterdir()):
             os.replace(f, out_dir / f.name)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    return domains
+    return kept if keep else None
