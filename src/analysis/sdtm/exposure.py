@@ -11,12 +11,17 @@ from analysis.specs import Study
 TREATMENT = "UC-MSC"
 
 
-def add_visit_numbers(df: pd.DataFrame, sv: pd.DataFrame) -> pd.DataFrame:
+def visit_numbers_from_sv(df: pd.DataFrame, sv: pd.DataFrame) -> np.ndarray:
     """VISITNUM of the subject's visit with the same name, as numbered in SV."""
     key = sv.set_index(["USUBJID", "VISIT"])["VISITNUM"]
+    idx = pd.MultiIndex.from_arrays([df["USUBJID"], df["VISIT"]])
+    return key.reindex(idx).to_numpy()
+
+
+def add_visit_numbers(df: pd.DataFrame, sv: pd.DataFrame) -> pd.DataFrame:
+    """Adds VISITNUM (see visit_numbers_from_sv) to a copy of `df`."""
     out = df.copy()
-    idx = pd.MultiIndex.from_arrays([out["USUBJID"], out["VISIT"]])
-    out["VISITNUM"] = key.reindex(idx).to_numpy()
+    out["VISITNUM"] = visit_numbers_from_sv(df, sv)
     return out
 
 

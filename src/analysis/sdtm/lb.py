@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.sdtm.derive import dtc_date, epoch_at, iso_dtc, raw_rows, study_day, usubjid
-from analysis.sdtm.exposure import add_visit_numbers
+from analysis.sdtm.exposure import visit_numbers_from_sv
 from analysis.specs import Study
 
 HBV_ORGANISM = "Hepatitis B Virus"
@@ -51,10 +51,16 @@ def standardise_results(result: pd.Series, unit: pd.Series, testcd: pd.Series, s
 
 
 def add_baseline_flag(lb: pd.DataFrame, dm: pd.DataFrame) -> pd.DataFrame:
+    """Adds LBLOBXFL (see baseline_flag) to a copy of `lb`."""
+    out = lb.copy()
+    out["LBLOBXFL"] = baseline_flag(out, dm)
+    return out
+
+
+def baseline_flag(out: pd.DataFrame, dm: pd.DataFrame) -> np.ndarray:
     """LBLOBXFL: last non-missing result per subject and test on or before the first infusion
     start (date and time; a same-day sample without time counts as pre-dose only when its time
     point says PRE-DOSE or it has no time point)."""
-    out = lb.copy()
     rfx = out["USUBJID"].map(dm.set_index("USUBJID")["RFXSTDTC"]).fillna("")
     has_result = out["LBSTRESC"] != ""
     dtc = out["LBDTC"]
@@ -63,9 +69,9 @@ def add_baseline_flag(lb: pd.DataFrame, dm: pd.DataFrame) -> pd.DataFrame:
                       ((dtc.str[:10] == rfx.str[:10]) & out["LBTPT"].isin(["", "PRE-DOSE"])))
     cand = out[has_result & (rfx != "") & before & (dtc != "")]
     last = cand.sort_values(["USUBJID", "LBTESTCD", "LBDTC"]).groupby(["USUBJID", "LBTESTCD"]).tail(1)
-    out["LBLOBXFL"] = ""
-    out.loc[last.index, "LBLOBXFL"] = "Y"
-    return out
+    flag = np.full(len(out), "", dtype=object)
+    flag[out.index.get_indexer(last.index)] = "Y"
+    return flag
 
 
 def _local(local: pd.DataFrame, study: Study) -> pd.DataFrame:
@@ -98,8 +104,11 @@ def _central(central: pd.DataFrame, study: Study) -> pd.DataFrame:
 def build_lb(local: pd.DataFrame, central: pd.DataFrame, dm: pd.DataFrame, se: pd.DataFrame,
              sv: pd.DataFrame, study: Study) -> pd.DataFrame:
     lb = pd.concat([_local(local, study), _central(central, study)], ignore_index=True)
+    # Columns are added in place: LB of a large study is over a million records.
     std = standardise_results(lb["LBORRES"], lb["LBORRESU"], lb["LBTESTCD"], study)
-    lb = pd.concat([lb, std], axis=1)
+    for col in std.columns:
+        lb[col] = std[col]
+    del std
     lo = pd.to_numeric(lb["LBORNRLO"], errors="coerce") * lb["factor"]
     hi = pd.to_numeric(lb["LBORNRHI"], errors="coerce") * lb["factor"]
     lb["LBSTNRLO"] = lo
@@ -118,14 +127,14 @@ def build_lb(local: pd.DataFrame, central: pd.DataFrame, dm: pd.DataFrame, se: p
     ex_start = _infusion_starts(dm, se)
     key = pd.MultiIndex.from_arrays([lb["USUBJID"], lb["LBDTC"].str[:10]])
     lb["LBRFTDTC"] = np.where(on_infusion, ex_start.reindex(key).fillna("").to_numpy(), "")
-    lb = add_visit_numbers(lb, sv)
+    lb["VISITNUM"] = visit_numbers_from_sv(lb, sv)
     rfst = lb["USUBJID"].map(dm.set_index("USUBJID")["RFSTDTC"])
     lb["LBDY"] = study_day(lb["LBDTC"], rfst)
     lb["EPOCH"] = epoch_at(lb["LBDTC"], lb["USUBJID"], se)
-    lb = add_baseline_flag(lb, dm)
+    lb["LBLOBXFL"] = baseline_flag(lb, dm)
     lb["STUDYID"] = study.studyid
     lb["DOMAIN"] = "LB"
-    lb = lb.drop(columns=["factor", "LLOQ"])
+    del lb["factor"], lb["LLOQ"]
     lb = lb.sort_values(["USUBJID", "LBCAT", "LBTESTCD", "LBDTC", "LBTPTNUM"], kind="stable", na_position="first")
     lb["LBSEQ"] = (lb.groupby("USUBJID").cumcount() + 1).astype(float)
     return lb.reset_index(drop=True)
@@ -138,4 +147,4 @@ def _infusion_starts(dm: pd.DataFrame, se: pd.DataFrame) -> pd.Series:
         [inf["USUBJID"], inf["SESTDTC"].str[:10]])).groupby(level=[0, 1]).first()
 
 
-__all__ = ["build_lb", "standardise_results", "add_baseline_flag", "number_text", "dtc_date"]
+__all__ = ["build_lb", "standardise_results", "add_baseline_flag", "baseline_flag", "number_text", "dtc_date"]
