@@ -1,0 +1,535 @@
+"""define.xml (Define-XML 2.1) for the SDTM datasets, from the specs that built them.
+
+Dataset and variable metadata come from specs/sdtm (datasets.csv, variables.csv), test
+metadata from specs/sdtm/findings.yaml and specs/lab_tests.yaml, terminology from specs/ct,
+study facts from specs/study.yaml; data types, lengths and significant digits come from the
+XPT files themselves (see `analysis.define.profile`). The output is deterministic: elements in
+a fixed order, no wall-clock time (ODM CreationDateTime is the caller's date), so the same
+inputs give the same bytes.
+
+What goes where:
+- one ItemGroupDef per dataset (class order, then name), its variables as ItemRefs in spec
+  order with KeySequence from the dataset keys, Mandatory = core Req, MethodOID for Derived
+  variables and def:HasNoData for columns without a value;
+- one ItemDef per dataset variable: def:Origin with the spec's origin type; Source from
+  specs/ct/origin_sources.csv for Collected values (by the raw form the spec's source names),
+  Sponsor for the other types; the spec's source text as origin description, or as the
+  MethodDef description for Derived variables;
+- value-level metadata: --ORRES, --STRESC and --STRESN by --TESTCD for Findings datasets with
+  results (one WhereClauseDef per test code, shared by the three), QVAL by QNAM for SUPP--
+  datasets, and the codelists of specs/ct/value_codelists.csv (DSDECOD by DSCAT);
+- CodeLists for every codelist referenced, with the terms of specs/ct (CodeListItem with Decode
+  where the codelist has decodes, else EnumeratedItem; NCI codes as Alias; sponsor extensions of
+  CDISC codelists marked def:ExtendedValue), ExternalCodeList for external dictionaries; the
+  VISIT codelist also lists the unscheduled visits found in the data;
+- CommentDefs for the file, custom (X/Y/Z) domains and codelists that carry a comment.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from analysis.define.ct import Codelist, Term, Terminology, load_ct
+from analysis.define.profile import Profile, profile_column
+from analysis.errors import SpecError, UserError
+from analysis.sdtm.metadata import NUM, DatasetSpec, Variable, load_sdtm_specs
+from analysis.specs import Study, load_study, read_yaml
+
+NS_ODM = "http://www.cdisc.org/ns/odm/v1.3"
+NS_DEF = "http://www.cdisc.org/ns/def/v2.1"
+NS_XLINK = "http://www.w3.org/1999/xlink"
+NS_XML = "http://www.w3.org/XML/1998/namespace"
+DEFINE_VERSION = "2.1.0"
+STYLESHEET_NAME = "define2-1.xsl"
+DEFAULT_CREATED = dt.datetime(2000, 1, 1)  # the same fixed default as the XPT header stamps
+CLASS_ORDER = ("TRIAL DESIGN", "SPECIAL PURPOSE", "INTERVENTIONS", "EVENTS", "FINDINGS", "FINDINGS ABOUT",
+               "RELATIONSHIP")
+VISIT_CODELIST = "VISIT"
+CUSTOM_PREFIXES = ("X", "Y", "Z")  # SDTMIG reserves these domain prefixes for sponsor domains
+VLM_RESULTS = ("ORRES", "STRESC", "STRESN")
+_ORIGIN_FORM = re.compile(r"\b([a-z][a-z0-9_]*)\.[A-Z]")
+
+O, D, X = f"{{{NS_ODM}}}", f"{{{NS_DEF}}}", f"{{{NS_XLINK}}}"
+LANG = f"{{{NS_XML}}}lang"
+
+
+@dataclass
+class DefineResult:
+    path: Path
+    stylesheet: Path | None
+    datasets: int = 0
+    variables: int = 0
+    value_level: int = 0
+    codelists: int = 0
+    issues: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Item:
+    """One ItemDef (variable or value level) and what its ItemRef needs."""
+    oid: str
+    name: str
+    label: str
+    profile: Profile
+    origin: str
+    source: str | None
+    origin_text: str
+    codelist: str | None = None
+    method: str | None = None
+    value_list: str | None = None
+    mandatory: str = "No"
+
+
+@dataclass
+class _ValueList:
+    oid: str
+    refs: list[tuple[_Item, str]]  # (item, where clause OID)
+
+
+@dataclass
+class _Where:
+    oid: str
+    item_oid: str
+    value: str
+
+
+def _oid_part(value: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]", "_", value)
+
+
+def _natural(value: str) -> list:
+    return [int(p) if p.isdigit() else p for p in re.split(r"(\d+)", value)]
+
+
+def _text(value) -> str:
+    return "" if value is None else str(value)
+
+
+class _Define:
+    def __init__(self, specs: dict[str, DatasetSpec], data: dict[str, pd.DataFrame], study: Study,
+                 findings: dict, ct: Terminology):
+        self.specs, self.data, self.study, self.findings, self.ct = specs, data, study, findings, ct
+        self.issues: list[str] = []
+        self.items: dict[str, _Item] = {}               # variable-level, by OID
+        self.vlm_items: list[_Item] = []
+        self.value_lists: list[_ValueList] = []
+        self.wheres: dict[str, _Where] = {}
+        self.methods: dict[str, str] = {}               # OID -> description
+        self.comments: dict[str, str] = {}              # OID -> text
+        self.codelist_terms: dict[str, tuple[Term, ...]] = {}
+        self.ordered = sorted(specs.values(), key=lambda s: (CLASS_ORDER.index(s.cls) if s.cls in CLASS_ORDER
+                                                             else len(CLASS_ORDER), s.name))
+
+    # ---- origins -----------------------------------------------------------------------------
+    def _forms_named(self, text: str) -> set[str]:
+        return {f for f in _ORIGIN_FORM.findall(text) if f in self.study.forms}
+
+    def _findings_entries(self, ds: str) -> list[dict]:
+        entry = self.findings.get(ds)
+        return [] if entry is None else (entry if isinstance(entry, list) else [entry])
+
+    def dataset_forms(self, spec: DatasetSpec) -> set[str]:
+        forms = set().union(*(self._forms_named(v.source) for v in spec.variables))
+        return forms or {e["form"] for e in self._findings_entries(spec.name)}
+
+    def origin_source(self, forms: set[str], where: str) -> str | None:
+        sources = {self.ct.origin_sources.get(f) for f in forms}
+        if None in sources:
+            missing = sorted(f for f in forms if f not in self.ct.origin_sources)
+            raise SpecError(f"specs/ct/origin_sources.csv: no source for raw form(s) {missing} ({where})")
+        if len(sources) == 1:
+            return sources.pop()
+        if not sources:
+            self.issues.append(f"{where}: collected, but no raw form is known; origin source left out")
+        return None  # several sources: value-level metadata, where there is one, gives each
+
+    def variable_origin(self, spec: DatasetSpec, v: Variable) -> tuple[str | None, str]:
+        if v.origin != "Collected":
+            return "Sponsor", v.source
+        forms = self._forms_named(v.source) or self.dataset_forms(spec)
+        return self.origin_source(forms, f"{spec.name}.{v.name}"), v.source
+
+    # ---- variable level ----------------------------------------------------------------------
+    def add_variables(self) -> None:
+        overridden = {(vc.dataset, vc.variable) for vc in self.ct.value_codelists}
+        for spec in self.ordered:
+            df = self.data[spec.name]
+            for v in spec.variables:
+                oid = f"IT.{spec.name}.{v.name}"
+                source, text = self.variable_origin(spec, v)
+                item = _Item(oid=oid, name=v.name, label=v.label,
+                             profile=profile_column(df[v.name], v.name, v.type == NUM),
+                             origin=v.origin, source=source, origin_text=text,
+                             codelist=None if (spec.name, v.name) in overridden else (v.codelist or None),
+                             mandatory="Yes" if v.core == "Req" else "No")
+                if item.profile.bad:
+                    self.issues.append(f"{spec.name}.{v.name}: not ISO 8601: {', '.join(item.profile.bad[:5])}")
+                if v.origin == "Derived":
+                    item.method = f"MT.{spec.name}.{v.name}"
+                    self.methods[item.method] = v.source
+                self.items[oid] = item
+
+    # ---- value level -------------------------------------------------------------------------
+    def _where(self, ds: str, where_var: str, value: str) -> str:
+        oid = f"WC.{ds}.{where_var}.{_oid_part(value)}"
+        known = self.wheres.get(oid)
+        if known and known.value != value:
+            raise SpecError(f"{ds}.{where_var}: values '{known.value}' and '{value}' give the same OID {oid}")
+        self.wheres[oid] = _Where(oid=oid, item_oid=f"IT.{ds}.{where_var}", value=value)
+        return oid
+
+    def _ordered_values(self, values, codelist: str | None) -> list[str]:
+        order = {t.value: i for i, t in enumerate(self.ct.codelists[codelist].terms)} if (
+            codelist in self.ct.codelists) else {}
+        return sorted(values, key=lambda x: (order.get(x, len(order)), _natural(x)))
+
+    def _value_list(self, spec: DatasetSpec, var: str, where_var: str, slices: list[tuple[str, dict]]) -> None:
+        """slices: (where value, overrides for the value-level item) in display order."""
+        df = self.data[spec.name]
+        parent = self.items[f"IT.{spec.name}.{var}"]
+        numeric = next(v for v in spec.variables if v.name == var).type == NUM
+        refs = []
+        for value, extra in slices:
+            rows = df.loc[df[where_var] == value, var]
+            prof = profile_column(rows, var, numeric, numeric_ok=not numeric)
+            if prof.count == 0:
+                continue
+            item = _Item(oid=f"{parent.oid}.{_oid_part(value)}", name=var, label=extra.get("label", parent.label),
+                         profile=prof, origin=parent.origin, source=extra.get("source", parent.source),
+                         origin_text=extra.get("origin_text", parent.origin_text), codelist=extra.get("codelist"),
+                         method=parent.method, mandatory=parent.mandatory)
+            refs.append((item, self._where(spec.name, where_var, value)))
+        if refs:
+            parent.value_list = f"VL.{spec.name}.{var}"
+            self.value_lists.append(_ValueList(oid=parent.value_list, refs=refs))
+            self.vlm_items.extend(item for item, _ in refs)
+
+    def _test_info(self, spec: DatasetSpec) -> dict[str, dict]:
+        """testcd -> test name, raw form, original units, standard unit."""
+        info = {}
+        lab_forms = set()
+        for entry in self._findings_entries(spec.name):
+            if "long" in entry:
+                lab_forms.add(entry["form"])
+            for t in (entry.get("tests") or {}).values():
+                unit = [t["unit"]] if t.get("unit") else []
+                info[t["testcd"]] = {"test": t["test"], "form": entry["form"], "units": unit, "std": unit}
+        if not self._findings_entries(spec.name):
+            lab_forms = self.dataset_forms(spec)
+        for t in self.study.lab_tests.values():
+            if t.form in lab_forms:
+                info[t.testcd] = {"test": t.test, "form": t.form, "units": list(t.units), "std": [t.std_unit]}
+        return info
+
+    def add_value_level(self) -> None:
+        for spec in self.ordered:
+            names, df = spec.names, self.data[spec.name]
+            testcd = f"{spec.name}TESTCD"
+            if spec.cls == "FINDINGS" and testcd in names and f"{spec.name}ORRES" in names and \
+                    f"{spec.name}STRESN" in names:
+                info = self._test_info(spec)
+                codes = self._ordered_values(pd.unique(df[testcd][df[testcd] != ""]),
+                                             self.items[f"IT.{spec.name}.{testcd}"].codelist)
+                for suffix in VLM_RESULTS:
+                    var = f"{spec.name}{suffix}"
+                    if var not in names:
+                        continue
+                    slices = []
+                    for code in codes:
+                        t = info.get(code, {})
+                        units = t.get("units" if suffix == "ORRES" else "std") or []
+                        label = t.get("test", code) + (f" ({', '.join(units)})" if units else "")
+                        extra = {"label": label}
+                        parent = self.items[f"IT.{spec.name}.{var}"]
+                        if parent.origin == "Collected" and t.get("form"):
+                            extra["source"] = self.origin_source({t["form"]}, f"{spec.name}.{var} {code}")
+                            parts = [p for p in parent.origin_text.split(";") if f"{t['form']}." in p]
+                            extra["origin_text"] = "; ".join(p.strip() for p in parts) or parent.origin_text
+                        slices.append((code, extra))
+                    self._value_list(spec, var, testcd, slices)
+            if spec.name.startswith("SUPP") and {"QNAM", "QVAL", "QLABEL"} <= set(names):
+                qnams = self._ordered_values(pd.unique(df["QNAM"][df["QNAM"] != ""]), None)
+                labels = df.drop_duplicates("QNAM").set_index("QNAM")["QLABEL"]
+                self._value_list(spec, "QVAL", "QNAM", [(q, {"label": labels[q]}) for q in qnams])
+        by_var: dict[tuple[str, str, str], list] = {}
+        for vc in self.ct.value_codelists:
+            by_var.setdefault((vc.dataset, vc.variable, vc.where_variable), []).append(vc)
+        for (ds, var, where_var), vcs in by_var.items():
+            spec = self.specs.get(ds)
+            if spec is None or var not in spec.names or where_var not in spec.names:
+                raise SpecError(f"specs/ct/value_codelists.csv: {ds}.{var} by {where_var}: not a dataset variable")
+            label = self.items[f"IT.{ds}.{var}"].label
+            self._value_list(spec, var, where_var, [(vc.where_value, {"codelist": vc.codelist,
+                                                                       "label": f"{label} ({vc.where_value})"})
+                                                    for vc in vcs])
+
+    # ---- codelists ---------------------------------------------------------------------------
+    def check_codelists(self) -> None:
+        used = sorted({i.codelist for i in [*self.items.values(), *self.vlm_items] if i.codelist})
+        unknown = [c for c in used if c not in self.ct.codelists]
+        if unknown:
+            raise SpecError(f"codelists {unknown} are referenced by the SDTM specs but missing from specs/ct")
+        extra_visits: set[str] = set()
+        for spec in self.ordered:
+            df = self.data[spec.name]
+            for v in spec.variables:
+                item = self.items[f"IT.{spec.name}.{v.name}"]
+                checks = [(item.codelist, df[v.name])]
+                if item.value_list:
+                    vl = next(x for x in self.value_lists if x.oid == item.value_list)
+                    checks += [(i.codelist, df.loc[df[self.wheres[w].item_oid.split(".")[-1]] ==
+                                                   self.wheres[w].value, v.name]) for i, w in vl.refs]
+                for cid, values in checks:
+                    if not cid or self.ct.codelists[cid].is_external:
+                        continue
+                    present = set(values[values != ""].astype(str)) if v.type != NUM else set()
+                    allowed = set(self.ct.codelists[cid].values)
+                    if cid == VISIT_CODELIST:
+                        extra_visits |= {x for x in present - allowed if self.study.unscheduled_pattern.match(x)}
+                        allowed |= extra_visits
+                    for bad in sorted(present - allowed):
+                        self.issues.append(f"{spec.name}.{v.name}: value '{bad}' is not in codelist {cid}")
+        for cid in used:
+            terms = self.ct.codelists[cid].terms
+            if cid == VISIT_CODELIST:
+                terms += tuple(Term(value=x, decode="", nci_code="", status="sponsor",
+                                    comment="unscheduled visit found in the data")
+                               for x in sorted(extra_visits, key=_natural))
+            self.codelist_terms[cid] = terms
+
+    # ---- comments ----------------------------------------------------------------------------
+    def add_comments(self) -> None:
+        self.comments["COM.DEFINE"] = (
+            "Generated by `analysis define` from specs/sdtm (datasets.csv, variables.csv, findings.yaml), "
+            "specs/lab_tests.yaml, specs/study.yaml and the controlled terminology subset in specs/ct; data "
+            "types, lengths and significant digits are read from the XPT files. Terms marked unconfirmed in "
+            "specs/ct/terms.csv have not been checked against the CDISC CT release named in def:Standards.")
+        for spec in self.ordered:
+            if spec.name.startswith(CUSTOM_PREFIXES):
+                self.comments[f"COM.{spec.name}"] = (
+                    f"Sponsor-defined custom domain {spec.name} ({spec.label}): the SDTMIG has no standard "
+                    f"domain for these data; modelled on the {spec.cls.lower()} class.")
+        for cid in self.codelist_terms:
+            cl = self.ct.codelists[cid]
+            parts = [cl.comment] if cl.comment else []
+            unconfirmed = [t.value for t in self.codelist_terms[cid] if t.status == "unconfirmed"]
+            if unconfirmed:
+                parts.append("Not yet checked against the CDISC CT release: " + ", ".join(unconfirmed) + ".")
+            if parts:
+                self.comments[f"COM.CL.{cid}"] = " ".join(parts)
+
+
+# ---- XML ---------------------------------------------------------------------------------------
+def _el(parent, tag: str, attrs: list[tuple[str, object]] | None = None, text: str | None = None):
+    from lxml import etree
+
+    el = etree.SubElement(parent, tag)
+    for k, v in attrs or []:
+        if v is not None and v != "":
+            el.set(k, str(v))
+    if text is not None:
+        el.text = text
+    return el
+
+
+def _translated(parent, tag: str, text: str) -> None:
+    holder = _el(parent, tag)
+    _el(holder, f"{O}TranslatedText", [(LANG, "en")], text)
+
+
+def _origin(parent, item: _Item) -> None:
+    origin = _el(parent, f"{D}Origin", [("Type", item.origin), ("Source", item.source)])
+    if item.origin != "Derived" and item.origin_text:
+        _translated(origin, f"{O}Description", item.origin_text)
+
+
+def _item_def(parent, item: _Item) -> None:
+    p = item.profile
+    el = _el(parent, f"{O}ItemDef", [("OID", item.oid), ("Name", item.name), ("DataType", p.data_type),
+                                      ("Length", p.length), ("SignificantDigits", p.digits),
+                                      ("SASFieldName", item.name)])
+    _translated(el, f"{O}Description", item.label)
+    if item.codelist:
+        _el(el, f"{O}CodeListRef", [("CodeListOID", f"CL.{item.codelist}")])
+    _origin(el, item)
+    if item.value_list:
+        _el(el, f"{D}ValueListRef", [("ValueListOID", item.value_list)])
+
+
+def _codelist(parent, cl: Codelist, terms: tuple[Term, ...], standard_oid: str, comment: str | None) -> None:
+    el = _el(parent, f"{O}CodeList", [("OID", f"CL.{cl.id}"), ("Name", cl.name), ("DataType", cl.data_type),
+                                       (f"{D}StandardOID", standard_oid if cl.is_cdisc else None),
+                                       (f"{D}CommentOID", comment)])
+    if cl.is_external:
+        _el(el, f"{O}ExternalCodeList", [("Dictionary", cl.standard), ("Version", cl.version)])
+    decoded = any(t.decode for t in terms)
+    for n, t in enumerate(terms, start=1):
+        attrs = [("CodedValue", t.value), ("OrderNumber", n),
+                 (f"{D}ExtendedValue", "Yes" if t.status == "extended" else None)]
+        if decoded:
+            item = _el(el, f"{O}CodeListItem", attrs)
+            _translated(item, f"{O}Decode", t.decode)
+        else:
+            item = _el(el, f"{O}EnumeratedItem", attrs)
+        if t.nci_code:
+            _el(item, f"{O}Alias", [("Context", "nci:ExtCodeID"), ("Name", t.nci_code)])
+    if cl.nci_code:
+        _el(el, f"{O}Alias", [("Context", "nci:ExtCodeID"), ("Name", cl.nci_code)])
+
+
+def _to_xml(d: _Define, study: Study, created: dt.datetime, stylesheet: bool) -> bytes:
+    from lxml import etree
+
+    from analysis import __version__
+
+    studyid = study.studyid
+    root = etree.Element(f"{O}ODM", nsmap={None: NS_ODM, "def": NS_DEF, "xlink": NS_XLINK})
+    for k, v in [("ODMVersion", "1.3.2"), ("FileType", "Snapshot"), ("FileOID", f"DEFINE.{_oid_part(studyid)}.SDTM"),
+                 ("CreationDateTime", created.strftime("%Y-%m-%dT%H:%M:%S")), ("Originator", studyid),
+                 ("SourceSystem", "analysis"), ("SourceSystemVersion", __version__), (f"{D}Context", "Submission")]:
+        root.set(k, v)
+    study_el = _el(root, f"{O}Study", [("OID", f"STDY.{_oid_part(studyid)}")])
+    gv = _el(study_el, f"{O}GlobalVariables")
+    _el(gv, f"{O}StudyName", text=studyid)
+    _el(gv, f"{O}StudyDescription", text=" ".join(str(study.data["study"]["title"]).split()))
+    _el(gv, f"{O}ProtocolName", text=studyid)
+
+    ig_std, ct_std = d.ct.standard("IG"), d.ct.standard("CT")
+    mdv = _el(study_el, f"{O}MetaDataVersion", [
+        ("OID", f"MDV.{_oid_part(studyid)}.SDTMIG.{ig_std.version}"),
+        ("Name", f"Study {studyid}, SDTM data definitions"),
+        ("Description", f"SDTM data definitions for study {studyid} ({ig_std.name} {ig_std.version})"),
+        (f"{D}DefineVersion", DEFINE_VERSION), (f"{D}CommentOID", "COM.DEFINE")])
+    stds = _el(mdv, f"{D}Standards")
+    for s in d.ct.standards:
+        _el(stds, f"{D}Standard", [("OID", s.oid), ("Name", s.name), ("Type", s.type),
+                                   ("PublishingSet", s.publishing_set), ("Version", s.version), ("Status", s.status)])
+    for vl in d.value_lists:
+        vl_el = _el(mdv, f"{D}ValueListDef", [("OID", vl.oid)])
+        for n, (item, where) in enumerate(vl.refs, start=1):
+            ref = _el(vl_el, f"{O}ItemRef", [("ItemOID", item.oid), ("OrderNumber", n),
+                                             ("Mandatory", item.mandatory), ("MethodOID", item.method)])
+            _el(ref, f"{D}WhereClauseRef", [("WhereClauseOID", where)])
+    for w in sorted(d.wheres.values(), key=lambda w: w.oid):
+        wc = _el(mdv, f"{D}WhereClauseDef", [("OID", w.oid)])
+        rc = _el(wc, f"{O}RangeCheck", [("Comparator", "EQ"), ("SoftHard", "Soft"), (f"{D}ItemOID", w.item_oid)])
+        _el(rc, f"{O}CheckValue", text=w.value)
+    for spec in d.ordered:
+        df = d.data[spec.name]
+        custom = spec.name.startswith(CUSTOM_PREFIXES)
+        subject_level = "USUBJID" in spec.names
+        repeating = subject_level and bool(set(spec.keys) - {"STUDYID", "USUBJID"})
+        ig = _el(mdv, f"{O}ItemGroupDef", [
+            ("OID", f"IG.{spec.name}"), ("Name", spec.name), ("Repeating", "Yes" if repeating else "No"),
+            ("IsReferenceData", "No" if subject_level else "Yes"), ("SASDatasetName", spec.name),
+            ("Domain", spec.name), ("Purpose", "Tabulation"), (f"{D}Structure", spec.structure),
+            (f"{D}ArchiveLocationID", f"LF.{spec.name}"),
+            (f"{D}StandardOID", None if custom else ig_std.oid), (f"{D}IsNonStandard", "Yes" if custom else None),
+            (f"{D}HasNoData", "Yes" if df.empty else None),
+            (f"{D}CommentOID", f"COM.{spec.name}" if f"COM.{spec.name}" in d.comments else None)])
+        _translated(ig, f"{O}Description", spec.label)
+        for v in spec.variables:
+            item = d.items[f"IT.{spec.name}.{v.name}"]
+            key = spec.keys.index(v.name) + 1 if v.name in spec.keys else None
+            _el(ig, f"{O}ItemRef", [("ItemOID", item.oid), ("OrderNumber", v.order), ("Mandatory", item.mandatory),
+                                    ("KeySequence", key), ("MethodOID", item.method),
+                                    (f"{D}HasNoData", "Yes" if item.profile.count == 0 and not df.empty else None)])
+        _el(ig, f"{D}Class", [("Name", spec.cls)])
+        leaf = _el(ig, f"{D}leaf", [("ID", f"LF.{spec.name}"), (f"{X}href", f"{spec.name.lower()}.xpt")])
+        _el(leaf, f"{D}title", text=f"{spec.name.lower()}.xpt")
+    for item in [*d.items.values(), *d.vlm_items]:
+        _item_def(mdv, item)
+    for cid in sorted(d.codelist_terms):
+        _codelist(mdv, d.ct.codelists[cid], d.codelist_terms[cid], ct_std.oid,
+                  f"COM.CL.{cid}" if f"COM.CL.{cid}" in d.comments else None)
+    for oid in sorted(d.methods):
+        ds, var = oid.split(".")[1:3]
+        m = _el(mdv, f"{O}MethodDef", [("OID", oid), ("Name", f"Algorithm to derive {ds}.{var}"),
+                                       ("Type", "Computation")])
+        _translated(m, f"{O}Description", d.methods[oid])
+    for oid in sorted(d.comments):
+        c = _el(mdv, f"{D}CommentDef", [("OID", oid)])
+        _translated(c, f"{O}Description", d.comments[oid])
+
+    if stylesheet:
+        root.addprevious(etree.ProcessingInstruction("xml-stylesheet", f'type="text/xsl" href="{STYLESHEET_NAME}"'))
+    return etree.tostring(root.getroottree(), xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+def _creation_time(created) -> dt.datetime:
+    if created is None or created == "":
+        return DEFAULT_CREATED
+    if isinstance(created, dt.datetime):
+        return created.replace(microsecond=0, tzinfo=None)
+    if isinstance(created, dt.date):
+        return dt.datetime(created.year, created.month, created.day)
+    try:
+        return _creation_time(dt.date.fromisoformat(str(created)))
+    except ValueError:
+        raise UserError(f"creation date '{created}' is not a date YYYY-MM-DD") from None
+
+
+def read_sdtm(sdtm_dir: Path, specs: dict[str, DatasetSpec]) -> dict[str, pd.DataFrame]:
+    from analysis.xpt import read_xpt
+
+    data = {}
+    for name, spec in specs.items():
+        path = sdtm_dir / f"{name.lower()}.xpt"
+        if not path.is_file():
+            raise UserError(f"{path}: SDTM dataset not found (run `analysis sdtm` first)")
+        df = read_xpt(path)
+        if list(df.columns) != spec.names:
+            raise UserError(f"{path}: variables {list(df.columns)} differ from specs/sdtm ({spec.names})")
+        data[name] = df
+    return data
+
+
+def write_define(sdtm_dir: str | Path, specs_dir: str | Path, study: Study | str | Path, out_path: str | Path,
+                 ct_dir: str | Path, *, created: dt.date | dt.datetime | str | None = None,
+                 stylesheet: bool = True) -> DefineResult:
+    """Write define.xml for the SDTM XPT files in `sdtm_dir`, atomically; with `stylesheet`, copy
+    define2-1.xsl next to it and reference it. `created` (the data cutoff, say) becomes the ODM
+    CreationDateTime; by default a fixed date, never the wall clock. Data values missing from
+    their codelist and dates that are not ISO 8601 are returned as `issues` (nothing fails)."""
+    sdtm_dir, specs_dir, out_path = Path(sdtm_dir), Path(specs_dir), Path(out_path)
+    when = _creation_time(created)
+    study = study if isinstance(study, Study) else load_study(study)
+    specs = load_sdtm_specs(specs_dir)
+    findings = read_yaml(specs_dir / "findings.yaml")["domains"]
+    ct = load_ct(ct_dir)
+    d = _Define(specs, read_sdtm(sdtm_dir, specs), study, findings, ct)
+    d.add_variables()
+    d.add_value_level()
+    d.check_codelists()
+    d.add_comments()
+    xml = _to_xml(d, study, when, stylesheet)
+
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    _write_atomic(out_path, xml)
+    xsl_path = None
+    if stylesheet:
+        from analysis.define.stylesheet import stylesheet_bytes
+
+        xsl_path = out_path.parent / STYLESHEET_NAME
+        _write_atomic(xsl_path, stylesheet_bytes())
+    return DefineResult(path=out_path, stylesheet=xsl_path, datasets=len(specs), variables=len(d.items),
+                        value_level=len(d.vlm_items), codelists=len(d.codelist_terms), issues=d.issues)
+
+
+def _write_atomic(path: Path, payload: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(payload)
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; these are deliverables
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)

@@ -1,0 +1,82 @@
+"""`analysis define`: write define.xml (Define-XML 2.1) for a folder of SDTM XPT files.
+
+`run(argv)` is the whole command (its own argparse, messages and exit codes), so the main CLI
+can hand it everything after the word `define`, e.g. first thing in `analysis.cli.main`:
+    if argv and argv[0] == "define": return define_cli.run(argv[1:])
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from analysis.errors import UserError
+
+EXIT_INVALID = 1
+EXIT_USER_ERROR = 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="analysis define",
+                                description="write define.xml (Define-XML 2.1) for the SDTM XPT files")
+    p.add_argument("--sdtm", required=True, help="folder holding the SDTM XPT files (`analysis sdtm --out`)")
+    p.add_argument("--specs", default="specs/sdtm", help="SDTM metadata folder (datasets.csv, variables.csv, ...)")
+    p.add_argument("--study", default="specs/study.yaml")
+    p.add_argument("--ct", default="specs/ct", help="controlled terminology folder")
+    p.add_argument("--out", default="", help="define.xml to write (default: SDTM folder/define.xml)")
+    p.add_argument("--date", default="", help="ODM CreationDateTime as YYYY-MM-DD, e.g. the data cutoff "
+                                               "(default 2000-01-01: never the wall clock)")
+    p.add_argument("--no-stylesheet", action="store_true",
+                   help="do not copy define2-1.xsl next to define.xml nor reference it")
+    p.add_argument("--html", action="store_true", help="also write define.html (define.xml through the stylesheet)")
+    p.add_argument("--validate", action="store_true",
+                   help="check define.xml against the Define-XML 2.1 schema (needs odmlib); invalid: exit 1")
+    return p
+
+
+def run(argv: list[str] | None = None) -> int:
+    """Run `analysis define` with `argv` (without the command name); return the exit code:
+    0 written, 1 written but not schema-valid (--validate), 2 user error (nothing written)."""
+    args = build_parser().parse_args(argv)
+    try:
+        from analysis.define.build import write_define
+
+        out = Path(args.out) if args.out else Path(args.sdtm) / "define.xml"
+        if not Path(args.sdtm).is_dir():
+            raise UserError(f"{args.sdtm}: SDTM folder not found")
+        if args.validate:
+            from analysis.define.validate import define_xsd_path
+
+            define_xsd_path()  # fail before writing when odmlib is missing
+        result = write_define(args.sdtm, args.specs, args.study, out, args.ct, created=args.date or None,
+                              stylesheet=not args.no_stylesheet)
+        for issue in result.issues:
+            print(f"WARNING {issue}", file=sys.stderr)
+        print(f"define: {result.path}: {result.datasets} datasets, {result.variables} variables, "
+              f"{result.value_level} value-level definitions, {result.codelists} codelists"
+              + (f"; stylesheet {result.stylesheet.name}" if result.stylesheet else ""))
+        if args.html:
+            from analysis.define.stylesheet import render_html
+
+            html = out.with_suffix(".html")
+            render_html(out, html)
+            print(f"define: {html}")
+        if args.validate:
+            from analysis.define.validate import define_xsd_path, validate_define
+
+            errors = validate_define(out)
+            for e in errors:
+                print(f"ERROR {out}: {e}", file=sys.stderr)
+            if errors:
+                print(f"analysis define: {out} is not valid against {define_xsd_path()}", file=sys.stderr)
+                return EXIT_INVALID
+            print(f"define: {out} is valid against {define_xsd_path()}")
+    except UserError as exc:
+        print(f"ERROR {exc}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(run())
