@@ -1,0 +1,180 @@
+"""An SDTM package as the rules see it: each dataset's records and metadata, plus the optional
+dataset/variable specs, study spec and codelists.
+
+Character values are str with "" for null; numeric values are float with NaN for null
+(that is how XPT stores them). Record numbers are 1-based positions in the file.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import pandas as pd
+
+from analysis.errors import UserError
+from analysis.validate.codelists import Codelists
+
+CHAR, NUM = "Char", "Num"
+TRIAL_DESIGN = ("TA", "TD", "TE", "TI", "TM", "TS", "TV")
+RELATIONSHIP = ("RELREC", "RELSUB", "RELSPEC")
+SPECIAL = ("DM", "SE", "SV", "CO", "SM")
+
+
+@dataclass
+class Dataset:
+    """One SDTM dataset: `name` is the upper-case dataset name (the file name without .xpt)."""
+
+    name: str
+    data: pd.DataFrame
+    label: str = ""
+    labels: dict[str, str] = field(default_factory=dict)
+    types: dict[str, str] = field(default_factory=dict)
+    path: Path | None = None
+    encoding: str = "utf-8"  # how the file's text was decoded (latin1 when it is not UTF-8)
+
+    def __post_init__(self) -> None:
+        self.data = self.data.reset_index(drop=True)
+        for col in self.data.columns:
+            self.types.setdefault(col, NUM if pd.api.types.is_numeric_dtype(self.data[col]) else CHAR)
+            self.labels.setdefault(col, "")
+            if self.types[col] == CHAR:
+                s = self.data[col]
+                self.data[col] = s.astype(object).where(s.notna(), "").astype(str)
+
+    def __contains__(self, variable: str) -> bool:
+        return variable in self.data.columns
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    @property
+    def columns(self) -> list[str]:
+        return list(self.data.columns)
+
+    @cached_property
+    def prefix(self) -> str:
+        """The 2-letter variable prefix: the DOMAIN value, else the first two letters of the name."""
+        if "DOMAIN" in self.data.columns and len(self.data):
+            values = [v for v in self.data["DOMAIN"].unique() if len(v) == 2]
+            if len(values) == 1:
+                return values[0]
+        return self.name[:2]
+
+    @property
+    def is_supp(self) -> bool:
+        return self.name.startswith("SUPP")
+
+    @property
+    def is_trial_design(self) -> bool:
+        return self.name in TRIAL_DESIGN
+
+    @property
+    def is_relationship(self) -> bool:
+        return self.is_supp or self.name in RELATIONSHIP
+
+    @property
+    def is_general_observation(self) -> bool:
+        """Interventions, events or findings: one record per subject observation, with --SEQ."""
+        return not (self.is_trial_design or self.is_relationship or self.name in SPECIAL)
+
+    @property
+    def observation_class(self) -> str:
+        """'findings', 'events', 'interventions' (from the topic variable present) or ''."""
+        if not self.is_general_observation:
+            return ""
+        p = self.prefix
+        for topic, cls in ((f"{p}TESTCD", "findings"), (f"{p}TRT", "interventions"), (f"{p}TERM", "events")):
+            if topic in self:
+                return cls
+        return ""
+
+    def var(self, suffix: str) -> str:
+        """The name of the --`suffix` variable of this dataset (e.g. var('SEQ') == 'AESEQ')."""
+        return self.prefix + suffix
+
+    def has(self, *variables: str) -> bool:
+        return all(v in self.data.columns for v in variables)
+
+    def null(self, variable: str) -> pd.Series:
+        s = self.data[variable]
+        return s.isna() if self.types.get(variable) == NUM else s.eq("")
+
+    def records(self, mask: pd.Series | None = None) -> list[int]:
+        """1-based record numbers of the rows where `mask` holds (all rows when None)."""
+        idx = self.data.index if mask is None else self.data.index[mask.to_numpy()]
+        return [int(i) + 1 for i in idx]
+
+
+@dataclass
+class Package:
+    """The datasets of one SDTM folder, with what is known about the study (all optional)."""
+
+    datasets: dict[str, Dataset]
+    specs: dict | None = None  # dataset name -> analysis.sdtm.metadata.DatasetSpec
+    study: object | None = None  # analysis.specs.Study
+    codelists: Codelists = field(default_factory=Codelists)
+    notes: list[str] = field(default_factory=list)
+
+    def get(self, name: str) -> Dataset | None:
+        return self.datasets.get(name)
+
+    def __iter__(self):
+        return iter(self.datasets[n] for n in sorted(self.datasets))
+
+    @cached_property
+    def dm_index(self) -> pd.DataFrame | None:
+        """DM's first record per USUBJID (indexed by USUBJID), or None when there is no DM."""
+        dm = self.get("DM")
+        if dm is None or "USUBJID" not in dm:
+            return None
+        return dm.data.drop_duplicates("USUBJID").set_index("USUBJID")
+
+    def dm_value(self, usubjid: pd.Series, variable: str) -> pd.Series:
+        """DM.`variable` for each subject in `usubjid` ('' or NaN when unknown)."""
+        dm = self.dm_index
+        if dm is None or variable not in dm.columns:
+            return pd.Series("", index=usubjid.index, dtype=object)
+        out = usubjid.map(dm[variable])
+        return out.fillna("") if dm[variable].dtype == object else out
+
+
+_XPT_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*\.xpt", re.IGNORECASE)
+
+
+def read_dataset(path: Path) -> Dataset:
+    """One XPT file with its labels and types. Text is read as UTF-8, else as Latin-1 (so a
+    file with other bytes still opens, and its non-ASCII values are reported, not fatal)."""
+    import pyreadstat
+
+    encoding = "utf-8"
+    try:
+        df, meta = pyreadstat.read_xport(str(path))
+    except UnicodeDecodeError:
+        encoding = "latin1"
+        df, meta = pyreadstat.read_xport(str(path), encoding=encoding)
+    except Exception as exc:  # pyreadstat raises its own error types for unreadable files
+        raise UserError(f"{path}: not a readable SAS transport (XPT) file ({exc})") from None
+    types = {c: (NUM if t == "double" else CHAR) for c, t in meta.readstat_variable_types.items()}
+    labels = {c: (lab or "") for c, lab in zip(meta.column_names, meta.column_labels)}
+    return Dataset(name=path.stem.upper(), data=df, label=meta.file_label or "", labels=labels,
+                   types=types, path=path, encoding=encoding)
+
+
+def read_folder(folder: str | Path) -> dict[str, Dataset]:
+    """Every *.xpt file in `folder` (not its subfolders), by upper-case dataset name."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise UserError(f"{folder}: no such folder")
+    paths = sorted(p for p in folder.iterdir() if p.is_file() and _XPT_NAME.fullmatch(p.name))
+    if not paths:
+        raise UserError(f"{folder}: no .xpt files to check")
+    out: dict[str, Dataset] = {}
+    for p in paths:
+        ds = read_dataset(p)
+        if ds.name in out:
+            raise UserError(f"{folder}: two files for dataset {ds.name} ({out[ds.name].path.name}, {p.name})")
+        out[ds.name] = ds
+    return out
