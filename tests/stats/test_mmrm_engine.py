@@ -23,18 +23,69 @@ def prepared(fev, reference):
 
 
 # ---- likelihood -------------------------------------------------------------------------
+def _away_from_optimum(prepared, name, reml, seed):
+    """A likelihood and a theta near, but not at, a plausible fev covariance."""
+    s = get_structure(name, 4)
+    lik = Likelihood(prepared.y, prepared.X, prepared.subject, prepared.visit, s, reml=reml)
+    rng = np.random.default_rng(seed)
+    theta = s.start(np.diag([40.0, 27.0, 15.0, 95.0]) + 5.0) + 0.1 * rng.normal(size=s.n_params)
+    return s, lik, theta
+
+
 @pytest.mark.parametrize("name", STRUCTURES)
 @pytest.mark.parametrize("reml", [True, False])
 def test_analytic_gradient_matches_finite_differences(prepared, name, reml):
-    s = get_structure(name, 4)
-    lik = Likelihood(prepared.y, prepared.X, prepared.subject, prepared.visit, s, reml=reml)
-    rng = np.random.default_rng(3)
-    theta = s.start(np.diag([40.0, 27.0, 15.0, 95.0]) + 5.0) + 0.1 * rng.normal(size=s.n_params)
+    s, lik, theta = _away_from_optimum(prepared, name, reml, 3)
     _, g = lik.fun_grad(theta)
     h = 1e-6
     fd = [(lik.fun_grad(theta + h * e)[0] - lik.fun_grad(theta - h * e)[0]) / (2 * h)
           for e in np.eye(s.n_params)]
     assert np.allclose(g, fd, rtol=1e-5, atol=1e-4)
+
+
+@pytest.mark.parametrize("name", STRUCTURES)
+@pytest.mark.parametrize("reml", [True, False])
+def test_analytic_hessian_matches_finite_differences(prepared, name, reml):
+    _, lik, theta = _away_from_optimum(prepared, name, reml, 4)
+    H, H_fd = lik.hessian(theta), lik.hessian_fd(theta)
+    assert np.abs(H - H_fd).max() <= 1e-6 * np.abs(H_fd).max()
+
+
+@pytest.mark.parametrize("reml", [True, False])
+def test_trace_term_equals_dense(fev, reference, reml):
+    """tr(P V_i P V_j) (the expected information, times 2) against a dense P."""
+    sub = fev[fev["USUBJID"].isin(fev["USUBJID"].unique()[:40])]
+    pr = prepare(sub, "FEV1 ~ ARMCD*AVISIT", subject="USUBJID", visit="AVISIT",
+                 reference=reference)
+    s = get_structure("TOEPH", 4)
+    lik = Likelihood(pr.y, pr.X, pr.subject, pr.visit, s, reml=reml)
+    theta = s.start(np.diag([40.0, 27.0, 15.0, 95.0]) + 5.0)
+    st = lik.state(theta)
+    d1 = s.dsigma(theta)
+    trace, _, _ = lik.second_order_terms(st, d1, quadratic=False)
+    same = pr.subject[:, None] == pr.subject[None, :]
+
+    def embed(S):
+        return np.where(same, S[pr.visit[:, None], pr.visit[None, :]], 0.0)
+
+    Vi = np.linalg.inv(embed(st.sigma))
+    X = pr.X
+    P = Vi - Vi @ X @ np.linalg.inv(X.T @ Vi @ X) @ X.T @ Vi if reml else Vi
+    PV = [P @ embed(d) for d in d1]
+    dense = np.array([[np.trace(a @ b) for b in PV] for a in PV])
+    assert np.allclose(trace, dense, rtol=1e-9)
+
+
+def test_bfgs_rescues_a_stalled_newton(prepared, un_fit, monkeypatch):
+    """When the Newton line search cannot descend, BFGS takes over and the fit still lands."""
+    from analysis.stats import likelihood
+
+    monkeypatch.setattr(likelihood, "_newton_step", lambda g, H, pd, max_step: g)  # uphill
+    s = get_structure("UN", 4)
+    lik = Likelihood(prepared.y, prepared.X, prepared.subject, prepared.visit, s)
+    opt = likelihood.optimise(lik, s.start(np.diag([40.0, 27.0, 15.0, 95.0])))
+    assert opt.converged and "BFGS rescue" in opt.message
+    assert lik.state(opt.theta).f == pytest.approx(un_fit.neg2_loglik, abs=1e-6)
 
 
 def test_likelihood_equals_dense_multivariate_normal(un_fit, prepared):

@@ -212,15 +212,35 @@ class Structure:
         return out
 
     def d2sigma(self, theta, h: float = 1e-5) -> np.ndarray:
-        """Second derivatives (K, K, m, m): central differences of the complex-step first ones."""
+        """Second derivatives (K, K, m, m): analytic for UN, otherwise central differences of
+        the complex-step first derivatives."""
         theta = np.asarray(theta, dtype=float)
         K = len(theta)
+        if self.name == "UN":
+            return self._un_d2sigma(theta)
         out = np.empty((K, K, self.m, self.m))
         for j in range(K):
             e = np.zeros(K)
             e[j] = h
             out[:, j] = (self.dsigma(theta + e) - self.dsigma(theta - e)) / (2 * h)
         return 0.5 * (out + out.transpose(1, 0, 2, 3))
+
+    def _un_d2sigma(self, theta) -> np.ndarray:
+        """Sigma = L L': d2Sigma_ij = dL_i dL_j' + dL_j dL_i' + d2L_ij L' + L d2L_ij'."""
+        m, K = self.m, len(theta)
+        L = np.zeros((m, m))
+        L[np.diag_indices(m)] = np.exp(theta[:m])
+        L[np.tril_indices(m, -1)] = theta[m:]
+        rows = np.concatenate([np.arange(m), np.tril_indices(m, -1)[0]])
+        cols = np.concatenate([np.arange(m), np.tril_indices(m, -1)[1]])
+        dL = np.zeros((K, m, m))
+        dL[np.arange(K), rows, cols] = np.concatenate([np.exp(theta[:m]), np.ones(K - m)])
+        out = np.einsum("iab,jcb->ijac", dL, dL)
+        out = out + out.transpose(0, 1, 3, 2)
+        for k in range(m):  # only d2L/dtheta_k^2 on the log-diagonal is non-zero (= dL_k)
+            extra = dL[k] @ L.T
+            out[k, k] += extra + extra.T
+        return out
 
     # ---- starting values ------------------------------------------------------------------
     def start(self, S: np.ndarray) -> np.ndarray:
