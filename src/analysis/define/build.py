@@ -56,7 +56,7 @@ CUSTOM_PREFIXES = ("X", "Y", "Z")  # SDTMIG reserves these domain prefixes for s
 VLM_RESULTS = ("ORRES", "STRESC", "STRESN")
 _ORIGIN_FORM = re.compile(r"\b([a-z][a-z0-9_]*)\.[A-Z]")
 
-O, D, X = f"{{{NS_ODM}}}", f"{{{NS_DEF}}}", f"{{{NS_XLINK}}}"
+ODM_, DEF_, XLINK_ = f"{{{NS_ODM}}}", f"{{{NS_DEF}}}", f"{{{NS_XLINK}}}"
 LANG = f"{{{NS_XML}}}lang"
 
 
@@ -341,47 +341,47 @@ def _el(parent, tag: str, attrs: list[tuple[str, object]] | None = None, text: s
 
 def _translated(parent, tag: str, text: str) -> None:
     holder = _el(parent, tag)
-    _el(holder, f"{O}TranslatedText", [(LANG, "en")], text)
+    _el(holder, f"{ODM_}TranslatedText", [(LANG, "en")], text)
 
 
 def _origin(parent, item: _Item) -> None:
-    origin = _el(parent, f"{D}Origin", [("Type", item.origin), ("Source", item.source)])
+    origin = _el(parent, f"{DEF_}Origin", [("Type", item.origin), ("Source", item.source)])
     if item.origin != "Derived" and item.origin_text:
-        _translated(origin, f"{O}Description", item.origin_text)
+        _translated(origin, f"{ODM_}Description", item.origin_text)
 
 
 def _item_def(parent, item: _Item) -> None:
     p = item.profile
-    el = _el(parent, f"{O}ItemDef", [("OID", item.oid), ("Name", item.name), ("DataType", p.data_type),
+    el = _el(parent, f"{ODM_}ItemDef", [("OID", item.oid), ("Name", item.name), ("DataType", p.data_type),
                                       ("Length", p.length), ("SignificantDigits", p.digits),
                                       ("SASFieldName", item.name)])
-    _translated(el, f"{O}Description", item.label)
+    _translated(el, f"{ODM_}Description", item.label)
     if item.codelist:
-        _el(el, f"{O}CodeListRef", [("CodeListOID", f"CL.{item.codelist}")])
+        _el(el, f"{ODM_}CodeListRef", [("CodeListOID", f"CL.{item.codelist}")])
     _origin(el, item)
     if item.value_list:
-        _el(el, f"{D}ValueListRef", [("ValueListOID", item.value_list)])
+        _el(el, f"{DEF_}ValueListRef", [("ValueListOID", item.value_list)])
 
 
 def _codelist(parent, cl: Codelist, terms: tuple[Term, ...], standard_oid: str, comment: str | None) -> None:
-    el = _el(parent, f"{O}CodeList", [("OID", f"CL.{cl.id}"), ("Name", cl.name), ("DataType", cl.data_type),
-                                       (f"{D}StandardOID", standard_oid if cl.is_cdisc else None),
-                                       (f"{D}CommentOID", comment)])
+    el = _el(parent, f"{ODM_}CodeList", [("OID", f"CL.{cl.id}"), ("Name", cl.name), ("DataType", cl.data_type),
+                                       (f"{DEF_}StandardOID", standard_oid if cl.is_cdisc else None),
+                                       (f"{DEF_}CommentOID", comment)])
     if cl.is_external:
-        _el(el, f"{O}ExternalCodeList", [("Dictionary", cl.standard), ("Version", cl.version)])
+        _el(el, f"{ODM_}ExternalCodeList", [("Dictionary", cl.standard), ("Version", cl.version)])
     decoded = any(t.decode for t in terms)
     for n, t in enumerate(terms, start=1):
         attrs = [("CodedValue", t.value), ("OrderNumber", n),
-                 (f"{D}ExtendedValue", "Yes" if t.status == "extended" else None)]
+                 (f"{DEF_}ExtendedValue", "Yes" if t.status == "extended" else None)]
         if decoded:
-            item = _el(el, f"{O}CodeListItem", attrs)
-            _translated(item, f"{O}Decode", t.decode)
+            item = _el(el, f"{ODM_}CodeListItem", attrs)
+            _translated(item, f"{ODM_}Decode", t.decode)
         else:
-            item = _el(el, f"{O}EnumeratedItem", attrs)
+            item = _el(el, f"{ODM_}EnumeratedItem", attrs)
         if t.nci_code:
-            _el(item, f"{O}Alias", [("Context", "nci:ExtCodeID"), ("Name", t.nci_code)])
+            _el(item, f"{ODM_}Alias", [("Context", "nci:ExtCodeID"), ("Name", t.nci_code)])
     if cl.nci_code:
-        _el(el, f"{O}Alias", [("Context", "nci:ExtCodeID"), ("Name", cl.nci_code)])
+        _el(el, f"{ODM_}Alias", [("Context", "nci:ExtCodeID"), ("Name", cl.nci_code)])
 
 
 def _to_xml(d: _Define, study: Study, created: dt.datetime, stylesheet: bool) -> bytes:
@@ -390,60 +390,60 @@ def _to_xml(d: _Define, study: Study, created: dt.datetime, stylesheet: bool) ->
     from analysis import __version__
 
     studyid = study.studyid
-    root = etree.Element(f"{O}ODM", nsmap={None: NS_ODM, "def": NS_DEF, "xlink": NS_XLINK})
+    root = etree.Element(f"{ODM_}ODM", nsmap={None: NS_ODM, "def": NS_DEF, "xlink": NS_XLINK})
     for k, v in [("ODMVersion", "1.3.2"), ("FileType", "Snapshot"), ("FileOID", f"DEFINE.{_oid_part(studyid)}.SDTM"),
                  ("CreationDateTime", created.strftime("%Y-%m-%dT%H:%M:%S")), ("Originator", studyid),
-                 ("SourceSystem", "analysis"), ("SourceSystemVersion", __version__), (f"{D}Context", "Submission")]:
+                 ("SourceSystem", "analysis"), ("SourceSystemVersion", __version__), (f"{DEF_}Context", "Submission")]:
         root.set(k, v)
-    study_el = _el(root, f"{O}Study", [("OID", f"STDY.{_oid_part(studyid)}")])
-    gv = _el(study_el, f"{O}GlobalVariables")
-    _el(gv, f"{O}StudyName", text=studyid)
-    _el(gv, f"{O}StudyDescription", text=" ".join(str(study.data["study"]["title"]).split()))
-    _el(gv, f"{O}ProtocolName", text=studyid)
+    study_el = _el(root, f"{ODM_}Study", [("OID", f"STDY.{_oid_part(studyid)}")])
+    gv = _el(study_el, f"{ODM_}GlobalVariables")
+    _el(gv, f"{ODM_}StudyName", text=studyid)
+    _el(gv, f"{ODM_}StudyDescription", text=" ".join(str(study.data["study"]["title"]).split()))
+    _el(gv, f"{ODM_}ProtocolName", text=studyid)
 
     ig_std, ct_std = d.ct.standard("IG"), d.ct.standard("CT")
-    mdv = _el(study_el, f"{O}MetaDataVersion", [
+    mdv = _el(study_el, f"{ODM_}MetaDataVersion", [
         ("OID", f"MDV.{_oid_part(studyid)}.SDTMIG.{ig_std.version}"),
         ("Name", f"Study {studyid}, SDTM data definitions"),
         ("Description", f"SDTM data definitions for study {studyid} ({ig_std.name} {ig_std.version})"),
-        (f"{D}DefineVersion", DEFINE_VERSION), (f"{D}CommentOID", "COM.DEFINE")])
-    stds = _el(mdv, f"{D}Standards")
+        (f"{DEF_}DefineVersion", DEFINE_VERSION), (f"{DEF_}CommentOID", "COM.DEFINE")])
+    stds = _el(mdv, f"{DEF_}Standards")
     for s in d.ct.standards:
-        _el(stds, f"{D}Standard", [("OID", s.oid), ("Name", s.name), ("Type", s.type),
+        _el(stds, f"{DEF_}Standard", [("OID", s.oid), ("Name", s.name), ("Type", s.type),
                                    ("PublishingSet", s.publishing_set), ("Version", s.version), ("Status", s.status)])
     for vl in d.value_lists:
-        vl_el = _el(mdv, f"{D}ValueListDef", [("OID", vl.oid)])
+        vl_el = _el(mdv, f"{DEF_}ValueListDef", [("OID", vl.oid)])
         for n, (item, where) in enumerate(vl.refs, start=1):
-            ref = _el(vl_el, f"{O}ItemRef", [("ItemOID", item.oid), ("OrderNumber", n),
+            ref = _el(vl_el, f"{ODM_}ItemRef", [("ItemOID", item.oid), ("OrderNumber", n),
                                              ("Mandatory", item.mandatory), ("MethodOID", item.method)])
-            _el(ref, f"{D}WhereClauseRef", [("WhereClauseOID", where)])
+            _el(ref, f"{DEF_}WhereClauseRef", [("WhereClauseOID", where)])
     for w in sorted(d.wheres.values(), key=lambda w: w.oid):
-        wc = _el(mdv, f"{D}WhereClauseDef", [("OID", w.oid)])
-        rc = _el(wc, f"{O}RangeCheck", [("Comparator", "EQ"), ("SoftHard", "Soft"), (f"{D}ItemOID", w.item_oid)])
-        _el(rc, f"{O}CheckValue", text=w.value)
+        wc = _el(mdv, f"{DEF_}WhereClauseDef", [("OID", w.oid)])
+        rc = _el(wc, f"{ODM_}RangeCheck", [("Comparator", "EQ"), ("SoftHard", "Soft"), (f"{DEF_}ItemOID", w.item_oid)])
+        _el(rc, f"{ODM_}CheckValue", text=w.value)
     for spec in d.ordered:
         df = d.data[spec.name]
         custom = spec.name.startswith(CUSTOM_PREFIXES)
         subject_level = "USUBJID" in spec.names
         repeating = subject_level and bool(set(spec.keys) - {"STUDYID", "USUBJID"})
-        ig = _el(mdv, f"{O}ItemGroupDef", [
+        ig = _el(mdv, f"{ODM_}ItemGroupDef", [
             ("OID", f"IG.{spec.name}"), ("Name", spec.name), ("Repeating", "Yes" if repeating else "No"),
             ("IsReferenceData", "No" if subject_level else "Yes"), ("SASDatasetName", spec.name),
-            ("Domain", spec.name), ("Purpose", "Tabulation"), (f"{D}Structure", spec.structure),
-            (f"{D}ArchiveLocationID", f"LF.{spec.name}"),
-            (f"{D}StandardOID", None if custom else ig_std.oid), (f"{D}IsNonStandard", "Yes" if custom else None),
-            (f"{D}HasNoData", "Yes" if df.empty else None),
-            (f"{D}CommentOID", f"COM.{spec.name}" if f"COM.{spec.name}" in d.comments else None)])
-        _translated(ig, f"{O}Description", spec.label)
+            ("Domain", spec.name), ("Purpose", "Tabulation"), (f"{DEF_}Structure", spec.structure),
+            (f"{DEF_}ArchiveLocationID", f"LF.{spec.name}"),
+            (f"{DEF_}StandardOID", None if custom else ig_std.oid), (f"{DEF_}IsNonStandard", "Yes" if custom else None),
+            (f"{DEF_}HasNoData", "Yes" if df.empty else None),
+            (f"{DEF_}CommentOID", f"COM.{spec.name}" if f"COM.{spec.name}" in d.comments else None)])
+        _translated(ig, f"{ODM_}Description", spec.label)
         for v in spec.variables:
             item = d.items[f"IT.{spec.name}.{v.name}"]
             key = spec.keys.index(v.name) + 1 if v.name in spec.keys else None
-            _el(ig, f"{O}ItemRef", [("ItemOID", item.oid), ("OrderNumber", v.order), ("Mandatory", item.mandatory),
+            _el(ig, f"{ODM_}ItemRef", [("ItemOID", item.oid), ("OrderNumber", v.order), ("Mandatory", item.mandatory),
                                     ("KeySequence", key), ("MethodOID", item.method),
-                                    (f"{D}HasNoData", "Yes" if item.profile.count == 0 and not df.empty else None)])
-        _el(ig, f"{D}Class", [("Name", spec.cls)])
-        leaf = _el(ig, f"{D}leaf", [("ID", f"LF.{spec.name}"), (f"{X}href", f"{spec.name.lower()}.xpt")])
-        _el(leaf, f"{D}title", text=f"{spec.name.lower()}.xpt")
+                                    (f"{DEF_}HasNoData", "Yes" if item.profile.count == 0 and not df.empty else None)])
+        _el(ig, f"{DEF_}Class", [("Name", spec.cls)])
+        leaf = _el(ig, f"{DEF_}leaf", [("ID", f"LF.{spec.name}"), (f"{XLINK_}href", f"{spec.name.lower()}.xpt")])
+        _el(leaf, f"{DEF_}title", text=f"{spec.name.lower()}.xpt")
     for item in [*d.items.values(), *d.vlm_items]:
         _item_def(mdv, item)
     for cid in sorted(d.codelist_terms):
@@ -451,12 +451,12 @@ def _to_xml(d: _Define, study: Study, created: dt.datetime, stylesheet: bool) ->
                   f"COM.CL.{cid}" if f"COM.CL.{cid}" in d.comments else None)
     for oid in sorted(d.methods):
         ds, var = oid.split(".")[1:3]
-        m = _el(mdv, f"{O}MethodDef", [("OID", oid), ("Name", f"Algorithm to derive {ds}.{var}"),
+        m = _el(mdv, f"{ODM_}MethodDef", [("OID", oid), ("Name", f"Algorithm to derive {ds}.{var}"),
                                        ("Type", "Computation")])
-        _translated(m, f"{O}Description", d.methods[oid])
+        _translated(m, f"{ODM_}Description", d.methods[oid])
     for oid in sorted(d.comments):
-        c = _el(mdv, f"{D}CommentDef", [("OID", oid)])
-        _translated(c, f"{O}Description", d.comments[oid])
+        c = _el(mdv, f"{DEF_}CommentDef", [("OID", oid)])
+        _translated(c, f"{ODM_}Description", d.comments[oid])
 
     if stylesheet:
         root.addprevious(etree.ProcessingInstruction("xml-stylesheet", f'type="text/xsl" href="{STYLESHEET_NAME}"'))

@@ -1,0 +1,35 @@
+"""The embedded study taken through ingest and SDTM once, and its define.xml."""
+
+from __future__ import annotations
+
+import pytest
+
+from analysis.define import write_define
+from analysis.raw.ingest import ingest
+from analysis.sdtm.build import build_sdtm
+from analysis.specs import load_study
+from define_paths import CT, RAW, SPECS, STUDY
+
+
+@pytest.fixture(scope="session")
+def study():
+    return load_study(STUDY)
+
+
+@pytest.fixture(scope="session")
+def sdtm_dir(tmp_path_factory, study):
+    tables = tmp_path_factory.mktemp("define_tables")
+    ingest(RAW, study, tables)
+    out = tmp_path_factory.mktemp("define_sdtm")
+    build_sdtm(tables, study, out)
+    return out
+
+
+@pytest.fixture(scope="session")
+def define(tmp_path_factory, sdtm_dir, study):
+    """(result, parsed tree) of define.xml written for the embedded study."""
+    from lxml import etree
+
+    out = tmp_path_factory.mktemp("define") / "define.xml"
+    result = write_define(sdtm_dir, SPECS, study, out, CT, created="2024-06-30")
+    return result, etree.parse(str(out))
