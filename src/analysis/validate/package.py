@@ -40,8 +40,8 @@ class Dataset:
         for col in self.data.columns:
             self.types.setdefault(col, NUM if pd.api.types.is_numeric_dtype(self.data[col]) else CHAR)
             self.labels.setdefault(col, "")
-            if self.types[col] == CHAR:
-                s = self.data[col]
+            s = self.data[col]
+            if self.types[col] == CHAR and pd.api.types.infer_dtype(s, skipna=False) != "string":
                 self.data[col] = s.astype(object).where(s.notna(), "").astype(str)
 
     def __contains__(self, variable: str) -> bool:

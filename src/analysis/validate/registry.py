@@ -132,3 +132,17 @@ def as_number(ds: Dataset, variable: str) -> pd.Series:
     if numeric(ds, variable):
         return ds.data[variable].astype(float)
     return pd.to_numeric(ds.data[variable].where(ds.data[variable].ne("")), errors="coerce").astype(float)
+
+
+def catalogue_markdown() -> str:
+    """The rule catalogue as a Markdown table (docs/conformance-rules.md holds a copy, kept equal
+    by a test)."""
+    import analysis.validate.engine  # noqa: F401  (registers every rule)
+
+    lines = ["| id | severity | scope | rule | what it checks | CDISC CORE / Pinnacle 21 analogue |",
+             "| --- | --- | --- | --- | --- | --- |"]
+    for rid in sorted(RULES):
+        r = RULES[rid]
+        cells = [r.id, r.severity, r.scope, r.title, r.description, r.analogue]
+        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+    return "\n".join(lines) + "\n"

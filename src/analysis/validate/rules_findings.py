@@ -51,7 +51,7 @@ def stresn_null_for_text(pkg: Package):
 
 
 @rule("SD0042", WARNING, "--STRESU present when --STRESN present",
-      analogue="Pinnacle 21's 'missing --STRESU when --STRESN is provided' check.")
+      analogue="Pinnacle 21's check for a numeric standard result without a standard unit.")
 def stresu_for_stresn(pkg: Package):
     """A numeric standard result (--STRESN) has its unit (--STRESU). Not applied to QS, FT and RS,
     whose scores have no units. Reported once per test code."""
@@ -76,7 +76,7 @@ def not_done(ds: Dataset) -> pd.Series:
 
 
 @rule("SD0043", ERROR, "No result when --STAT is NOT DONE",
-      analogue="Pinnacle 21's check that --ORRES is null when --STAT = 'NOT DONE'.")
+      analogue="Pinnacle 21's check for a result recorded on a test marked not done.")
 def no_result_when_not_done(pkg: Package):
     """A record with --STAT = NOT DONE has no --ORRES (nor --STRESC, --STRESN)."""
     for ds in findings(pkg):
@@ -87,7 +87,7 @@ def no_result_when_not_done(pkg: Package):
 
 
 @rule("SD0044", WARNING, "--REASND given when --STAT is NOT DONE",
-      analogue="Pinnacle 21's check that --REASND is populated when --STAT = 'NOT DONE'.")
+      analogue="Pinnacle 21's check for a test marked not done without a reason.")
 def reason_when_not_done(pkg: Package):
     """A record with --STAT = NOT DONE says why in --REASND (when the dataset has no --REASND
     variable at all, one finding for the dataset)."""
@@ -146,7 +146,7 @@ BASELINE_QUALIFIERS = ("CAT", "SCAT", "SPEC", "METHOD", "LOC", "LAT", "DIR", "PO
 
 
 @rule("SD0047", ERROR, "At most one last-observation-before-exposure flag per subject and test",
-      analogue="Pinnacle 21's checks on --LOBXFL / --BLFL: values 'Y' or null, and not more than one "
+      analogue="Pinnacle 21's checks on --LOBXFL / --BLFL: only Y or null, and not more than one "
                "flagged record per subject and test.")
 def one_baseline_per_test(pkg: Package):
     """--LOBXFL (and the older --BLFL) is 'Y' or null, and is 'Y' on at most one record per

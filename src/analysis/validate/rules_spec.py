@@ -37,8 +37,8 @@ def datasets_in_spec(pkg: Package):
 
 
 @rule("SD0102", ERROR, "Every spec variable is present", scope=SPEC,
-      analogue="Pinnacle 21's 'variable in define.xml not found in dataset' / 'required/expected "
-               "variable not found' checks.")
+      analogue="Pinnacle 21's checks for a variable that define.xml (or the SDTMIG, for Req/Exp "
+               "variables) describes but the dataset lacks.")
 def spec_variables_present(pkg: Package):
     """Every variable variables.csv gives a dataset is in that dataset."""
     for ds, spec in _spec_datasets(pkg):
@@ -48,7 +48,7 @@ def spec_variables_present(pkg: Package):
 
 
 @rule("SD0103", ERROR, "No variables outside the specs", scope=SPEC,
-      analogue="Pinnacle 21's 'variable not described in define.xml' check.")
+      analogue="Pinnacle 21's check for a dataset variable that define.xml does not describe.")
 def no_extra_variables(pkg: Package):
     """A dataset has no variable that variables.csv does not give it."""
     for ds, spec in _spec_datasets(pkg):
@@ -58,7 +58,7 @@ def no_extra_variables(pkg: Package):
 
 
 @rule("SD0104", ERROR, "Variable types match the specs", scope=SPEC,
-      analogue="Pinnacle 21's 'data type mismatch between dataset and define.xml' check.")
+      analogue="Pinnacle 21's check that a variable's type in the data agrees with define.xml.")
 def spec_types(pkg: Package):
     """Each variable is Char or Num as variables.csv says."""
     for ds, spec in _spec_datasets(pkg):
@@ -69,8 +69,7 @@ def spec_types(pkg: Package):
 
 
 @rule("SD0105", WARNING, "Labels match the specs", scope=SPEC,
-      analogue="Pinnacle 21's 'variable label mismatch between dataset and define.xml' and dataset "
-               "label checks.")
+      analogue="Pinnacle 21's checks that variable and dataset labels agree with define.xml.")
 def spec_labels(pkg: Package):
     """The dataset label and each variable label are those of datasets.csv / variables.csv."""
     for ds, spec in _spec_datasets(pkg):
@@ -83,7 +82,7 @@ def spec_labels(pkg: Package):
 
 
 @rule("SD0106", ERROR, "Required variables populated", scope=SPEC,
-      analogue="Pinnacle 21's 'null value in variable marked as Required' check.")
+      analogue="Pinnacle 21's check for nulls in a variable whose core is Required.")
 def spec_required_populated(pkg: Package):
     """A variable whose core is Req in variables.csv is populated on every record."""
     for ds, spec in _spec_datasets(pkg):
@@ -122,7 +121,7 @@ def codelist_violations(pkg: Package, extensible: bool):
 
 
 @rule("SD0107", ERROR, "Values in their (non-extensible) codelists", scope=SPEC,
-      analogue="Pinnacle 21's / CORE's 'value not found in non-extensible codelist' checks.")
+      analogue="Pinnacle 21's / CORE's checks of values against non-extensible controlled terminology.")
 def spec_codelists(pkg: Package):
     """A variable with a codelist in variables.csv (or a value-level codelist in
     specs/ct/value_codelists.csv) has only values of that codelist, when the codelist is not
@@ -136,8 +135,8 @@ def spec_codelists(pkg: Package):
 
 
 @rule("SD0111", WARNING, "Values in their extensible codelists", scope=SPEC,
-      analogue="Pinnacle 21's / CORE's 'value not found in extensible codelist' checks (a sponsor "
-               "extension must be declared).")
+      analogue="Pinnacle 21's / CORE's checks of values against extensible controlled terminology "
+               "(reported as warnings: a sponsor extension should be declared).")
 def spec_extensible_codelists(pkg: Package):
     """As SD0107 for codelists that specs/ct/codelists.csv marks extensible (Y): a value outside
     the listed terms is a warning (an undeclared extension)."""

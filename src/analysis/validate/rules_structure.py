@@ -40,7 +40,7 @@ def required_identifiers(ds: Dataset) -> list[str]:
 
 
 @rule("SD0001", ERROR, "Required identifier variables present",
-      analogue="Pinnacle 21's 'required variable not found' check, applied to the identifiers "
+      analogue="Pinnacle 21's check for a missing Required variable, applied to the identifiers "
                "every SDTM dataset class needs; CORE rules on the presence of STUDYID/DOMAIN/USUBJID.")
 def required_identifiers_present(pkg: Package):
     """STUDYID, DOMAIN and USUBJID in every subject-level dataset, --SEQ and the topic variable
@@ -57,8 +57,7 @@ def required_identifiers_present(pkg: Package):
 
 
 @rule("SD0002", ERROR, "DOMAIN (RDOMAIN in SUPP--) matches the dataset name",
-      analogue="Pinnacle 21's 'inconsistent value for DOMAIN' check and the CORE rule that DOMAIN "
-               "equals the dataset's domain code.")
+      analogue="Pinnacle 21's and CORE's checks that DOMAIN holds the dataset's own domain code.")
 def domain_matches_name(pkg: Package):
     """DOMAIN equals the dataset name (a split dataset such as QSCG may carry the parent code QS);
     in SUPP-- datasets RDOMAIN equals the name without SUPP (SUPPAE: AE)."""
@@ -111,8 +110,8 @@ def identifier_variables(ds: Dataset) -> list[str]:
 
 
 @rule("SD0004", ERROR, "Identifier and topic variables populated",
-      analogue="Pinnacle 21's 'null value in variable marked as Required' check, for the identifier "
-               "and topic variables.")
+      analogue="Pinnacle 21's check for nulls in Required variables, for the identifier and topic "
+               "variables.")
 def identifiers_populated(pkg: Package):
     """No null STUDYID, DOMAIN, USUBJID, --SEQ or topic variable (--TESTCD, --TEST, --TERM,
     --TRT), nor null QNAM, QLABEL, QVAL or QORIG in SUPP--."""
@@ -138,7 +137,8 @@ def usubjid_in_dm(pkg: Package):
 
 
 @rule("SD0006", ERROR, "DM has one record per subject",
-      analogue="Pinnacle 21's duplicate-USUBJID-in-DM check; the DM structure 'one record per subject'.")
+      analogue="Pinnacle 21's check for a subject with more than one DM record (DM's structure is one "
+               "record per subject).")
 def dm_one_record_per_subject(pkg: Package):
     """No USUBJID occurs on more than one DM record."""
     dm = pkg.get("DM")
@@ -150,7 +150,7 @@ def dm_one_record_per_subject(pkg: Package):
 
 
 @rule("SD0007", ERROR, "--SEQ is a positive integer, unique within USUBJID",
-      analogue="Pinnacle 21's 'duplicate value for --SEQ' check; CORE's uniqueness of --SEQ within "
+      analogue="Pinnacle 21's check for a --SEQ value used twice for a subject; CORE's uniqueness of --SEQ within "
                "USUBJID.")
 def seq_unique(pkg: Package):
     """In subject-level datasets with a --SEQ variable (SE and the general-observation datasets),
@@ -266,7 +266,7 @@ def expected_type(ds: Dataset, v: str) -> str | None:
 
 
 @rule("SD0013", ERROR, "Standard variables have their SDTMIG type",
-      analogue="Pinnacle 21's 'variable data type mismatch' check against the SDTMIG metadata.")
+      analogue="Pinnacle 21's check of variable types against the SDTMIG metadata.")
 def standard_types(pkg: Package):
     """Identifiers, --DTC, --TESTCD, --TEST, --ORRES, --STRESC, VISIT, EPOCH are character;
     --SEQ, VISITNUM, VISITDY, --DY, AGE, --STRESN, --DOSE, --TPTNUM, reference limits and TAETORD are
@@ -291,7 +291,7 @@ def labels_present(pkg: Package):
 
 
 @rule("SD0098", ERROR, "DM present",
-      analogue="Pinnacle 21's / FDA's 'DM dataset missing' check: every SDTM submission has DM.")
+      analogue="Pinnacle 21's / FDA's check that the submission has a DM dataset.")
 def dm_present(pkg: Package):
     """The package has a DM dataset (without it, subject-level cross-checks cannot run)."""
     if pkg.get("DM") is None:

@@ -67,8 +67,8 @@ def actual_arm_is_planned(pkg: Package):
 
 
 @rule("SD0053", ERROR, "DTHFL is Y exactly when DTHDTC is populated",
-      analogue="Pinnacle 21's checks that DTHFL is 'Y' when DTHDTC is populated and vice versa, and "
-               "that DTHFL is 'Y' or null.")
+      analogue="Pinnacle 21's checks that the death flag and the death date agree, and that DTHFL "
+               "is Y or null.")
 def death_flag_and_date(pkg: Package):
     """In DM, DTHFL is 'Y' or null; DTHFL = 'Y' when DTHDTC is populated and DTHDTC is populated
     when DTHFL = 'Y'."""
@@ -142,7 +142,7 @@ OTHER_SERIOUS = ("AESCAN", "AESOD")  # seriousness variables of older SDTMIG ver
 
 
 @rule("SD0060", ERROR, "Serious AEs have a seriousness criterion",
-      analogue="Pinnacle 21's check that at least one seriousness criterion is 'Y' when AESER = 'Y'.")
+      analogue="Pinnacle 21's check for a serious AE with no seriousness criterion.")
 def serious_has_criterion(pkg: Package):
     """An AE with AESER = 'Y' has at least one of AESDTH, AESLIFE, AESHOSP, AESDISAB, AESCONG,
     AESMIE (or the older AESCAN, AESOD) equal to 'Y'."""
@@ -156,7 +156,7 @@ def serious_has_criterion(pkg: Package):
 
 
 @rule("SD0061", WARNING, "A seriousness criterion implies AESER = Y",
-      analogue="Pinnacle 21's check that AESER is 'Y' when a seriousness criterion is 'Y'.")
+      analogue="Pinnacle 21's check for a seriousness criterion on an AE not marked serious.")
 def criterion_implies_serious(pkg: Package):
     """An AE with AESDTH, AESLIFE, AESHOSP, AESDISAB, AESCONG or AESMIE = 'Y' has AESER = 'Y'."""
     ae = pkg.get("AE")
@@ -169,7 +169,7 @@ def criterion_implies_serious(pkg: Package):
 
 
 @rule("SD0062", ERROR, "Fatal AEs have AESDTH = Y",
-      analogue="Pinnacle 21's check that AESDTH is 'Y' when AEOUT = 'FATAL'.")
+      analogue="Pinnacle 21's check that a fatal outcome goes with the results-in-death flag.")
 def fatal_outcome_is_death(pkg: Package):
     """An AE with AEOUT = FATAL has AESDTH = 'Y'."""
     ae = pkg.get("AE")
@@ -184,7 +184,7 @@ def fatal_outcome_is_death(pkg: Package):
 
 
 @rule("SD0063", WARNING, "AE deaths appear in DM",
-      analogue="Pinnacle 21's check that a subject with AESDTH = 'Y' has DM.DTHFL = 'Y'.")
+      analogue="Pinnacle 21's cross-check of AE deaths against the DM death flag.")
 def ae_death_in_dm(pkg: Package):
     """A subject with an AE whose AESDTH = 'Y' has DM.DTHFL = 'Y'."""
     ae = pkg.get("AE")
@@ -348,7 +348,7 @@ def natural_key(ds: Dataset) -> list[str] | None:
 
 
 @rule("SD0090", WARNING, "No duplicate records on the natural key",
-      analogue="Pinnacle 21's 'duplicate records' checks (records identical on the domain's natural "
+      analogue="Pinnacle 21's duplicate-record checks (records identical on the domain's natural "
                "key, ignoring --SEQ).")
 def no_duplicate_keys(pkg: Package):
     """No two records share the dataset's natural key: for findings USUBJID, --TESTCD, the result

@@ -20,7 +20,7 @@ def dy_variables(ds: Dataset) -> list[tuple[str, str]]:
 
 
 @rule("SD0020", ERROR, "--DTC values are ISO 8601",
-      analogue="Pinnacle 21's 'invalid ISO 8601 value' check; the CORE rules on --DTC format.")
+      analogue="Pinnacle 21's check of --DTC values against ISO 8601; the CORE rules on --DTC format.")
 def dtc_iso8601(pkg: Package):
     """Every --DTC value (any character variable whose name ends in DTC) is an ISO 8601 date/time
     as SDTM uses it: YYYY-MM-DDThh:mm:ss, truncated from the right for partial dates/times, '-' for
@@ -38,7 +38,8 @@ def start_end_pairs(ds: Dataset) -> list[tuple[str, str]]:
 
 
 @rule("SD0021", ERROR, "--STDTC is not after --ENDTC",
-      analogue="Pinnacle 21's 'start date after end date' checks (--STDTC > --ENDTC, RFSTDTC > RFENDTC).")
+      analogue="Pinnacle 21's checks for a start date after its end date (--STDTC/--ENDTC, "
+               "RFSTDTC/RFENDTC).")
 def start_not_after_end(pkg: Package):
     """Where a record has both a start and an end date/time with complete dates (--STDTC/--ENDTC,
     RFSTDTC/RFENDTC, RFXSTDTC/RFXENDTC, SESTDTC/SEENDTC, ...), the start is not after the end,
@@ -60,7 +61,7 @@ def _rfstdtc(pkg: Package, ds: Dataset) -> pd.Series | None:
 
 
 @rule("SD0022", ERROR, "--DY matches the dates",
-      analogue="Pinnacle 21's 'study day does not match the computed value' checks (--DY, --STDY, "
+      analogue="Pinnacle 21's checks that a study day agrees with the value computed (--DY, --STDY, "
                "--ENDY against RFSTDTC).")
 def study_day_matches(pkg: Package):
     """Where a --DY, --STDY or --ENDY variable has its --DTC, and that date and the subject's
@@ -108,11 +109,12 @@ def exposure_within_reference(pkg: Package):
                               f"DM.RFXSTDTC {rec['_first']}", extra={"_first": first})
     if "RFXENDTC" in pkg.dm_index.columns:
         last = pkg.dm_value(subj, "RFXENDTC")
-        end_var = "EXENDTC" if "EXENDTC" in ex else "EXSTDTC"
-        end = ex.data[end_var].where(ex.data[end_var].ne(""), ex.data["EXSTDTC"])
-        after = (compare_dtc(end, last) > 0).to_numpy()
-        yield from per_record(ex, after, end_var, lambda rec: f"{end_var} {rec[end_var] or rec['EXSTDTC']} "
-                              f"is after DM.RFXENDTC {rec['_last']}", extra={"_last": last})
+        has_end = ex.data["EXENDTC"].ne("") if "EXENDTC" in ex else pd.Series(False, index=ex.data.index)
+        for var, rows in (("EXENDTC", has_end), ("EXSTDTC", ~has_end)):  # no end: the start must do
+            after = rows.to_numpy() & (compare_dtc(ex.data[var], last) > 0).to_numpy()
+            note = "" if var == "EXENDTC" else " (no EXENDTC)"
+            yield from per_record(ex, after, var, lambda rec, v=var, n=note: f"{v} {rec[v]}{n} is after "
+                                  f"DM.RFXENDTC {rec['_last']}", extra={"_last": last})
 
 
 @rule("SD0025", ERROR, "Treated subjects have RFSTDTC and RFXSTDTC",

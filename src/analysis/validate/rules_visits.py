@@ -35,7 +35,7 @@ def one_to_one(ds: Dataset, key: str, other: str, rule_text: str):
 
 
 @rule("SD0030", ERROR, "One VISIT per VISITNUM",
-      analogue="Pinnacle 21's 'inconsistent value for VISIT within VISITNUM' check.")
+      analogue="Pinnacle 21's check for a VISITNUM with more than one VISIT name.")
 def visit_per_visitnum(pkg: Package):
     """Within a dataset, every VISITNUM value goes with a single VISIT value."""
     for ds in pkg:
@@ -44,7 +44,7 @@ def visit_per_visitnum(pkg: Package):
 
 
 @rule("SD0031", ERROR, "One VISITNUM per VISIT",
-      analogue="Pinnacle 21's 'inconsistent value for VISITNUM within VISIT' check.")
+      analogue="Pinnacle 21's check for a VISIT name with more than one VISITNUM.")
 def visitnum_per_visit(pkg: Package):
     """Within a dataset, every VISIT value goes with a single VISITNUM value (so an unscheduled
     visit needs a name of its own, e.g. 'UNSCHEDULED 3.01', not a shared 'UNSCHEDULED 1')."""
