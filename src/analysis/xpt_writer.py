@@ -245,21 +245,26 @@ def _raise_bad_text(values: list[str], codes: np.ndarray, start: int, col: str) 
 
 def _write_observations(df: pd.DataFrame, variables: list[_Var], fh: BinaryIO) -> int:
     """Assemble the fixed-width records, a chunk of rows at a time within each block of
-    `_encode_text`; return the record length."""
+    `_encode_text`; return the record length.
+
+    A record is a numpy structured type: a text field is one opaque "V<width>" item (so a row
+    of the padded table is copied as a whole), a number field a big-endian uint64."""
     row_len = sum(v.width for v in variables)
+    record = np.dtype({"names": [f"f{v.position}" for v in variables],
+                       "formats": [">u8" if v.numeric else f"V{v.width}" for v in variables],
+                       "offsets": [v.offset for v in variables], "itemsize": row_len})
     for b, block_start in enumerate(range(0, len(df), BLOCK_ROWS)):
-        tables = {v.position: _padded_table(v.blocks[b][1], v.width) for v in variables if not v.numeric}
+        tables = {v.position: _padded_table(v.blocks[b][1], v.width).view(f"V{v.width}").ravel()
+                  for v in variables if not v.numeric}
         for start, stop in _chunks(min(BLOCK_ROWS, len(df) - block_start), row_len):
-            out = np.empty((stop - start, row_len), dtype=np.uint8)
+            out = np.empty(stop - start, dtype=record)
             for v in variables:
-                dst = out[:, v.offset:v.offset + v.width]
                 if v.numeric:
                     part = df.iloc[block_start + start:block_start + stop, v.position]
-                    ibm = ieee_to_ibm(part.to_numpy(dtype=np.float64, na_value=np.nan))
-                    dst[...] = ibm.view(np.uint8).reshape(-1, 8)
+                    out[f"f{v.position}"] = ieee_to_ibm(part.to_numpy(dtype=np.float64, na_value=np.nan))
                 else:
-                    dst[...] = tables[v.position][v.blocks[b][0][start:stop]]
-            fh.write(out.data)
+                    out[f"f{v.position}"] = tables[v.position][v.blocks[b][0][start:stop]]
+            fh.write(out.view(np.uint8).data)
     return row_len
 
 
