@@ -31,7 +31,7 @@ def test_stylesheet_is_copied_next_to_define_and_renders_every_dataset_and_varia
 def test_cli_writes_define_stylesheet_and_html_and_validates(sdtm_dir, tmp_path, capsys):
     out = tmp_path / "m5" / "define.xml"
     code = run(["--sdtm", str(sdtm_dir), "--specs", str(SPECS), "--study", str(STUDY), "--ct", str(CT),
-                "--out", str(out), "--date", "2024-06-30", "--html", "--validate"])
+                "--out", str(out), "--date", "2024-06-30", "--html"])
     captured = capsys.readouterr()
     assert code == 0, captured.err
     assert captured.err == ""
@@ -43,7 +43,7 @@ def test_cli_writes_define_stylesheet_and_html_and_validates(sdtm_dir, tmp_path,
 def test_cli_without_stylesheet_writes_no_reference_to_it(sdtm_dir, tmp_path, capsys):
     out = tmp_path / "define.xml"
     assert run(["--sdtm", str(sdtm_dir), "--specs", str(SPECS), "--study", str(STUDY), "--ct", str(CT),
-                "--out", str(out), "--no-stylesheet"]) == 0
+                "--out", str(out), "--no-stylesheet", "--no-validate"]) == 0
     assert b"xml-stylesheet" not in out.read_bytes()
     assert not (tmp_path / STYLESHEET_NAME).exists()
 
@@ -62,3 +62,15 @@ def test_cli_user_errors_are_one_line_and_write_nothing(sdtm_dir, tmp_path, caps
         assert code == 2, args
         assert message in err and "Traceback" not in err and len(err.strip().splitlines()) == 1, err
         assert not out.exists()
+
+
+def test_cli_exits_1_when_what_it_wrote_breaks_the_schema(sdtm_dir, tmp_path, capsys, monkeypatch):
+    import analysis.define.validate as validate
+
+    monkeypatch.setattr(validate, "validate_define", lambda path: ["line 3: something is wrong"])
+    out = tmp_path / "define.xml"
+    code = run(["--sdtm", str(sdtm_dir), "--specs", str(SPECS), "--study", str(STUDY), "--ct", str(CT),
+                "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == 1 and out.exists()
+    assert f"ERROR {out}: line 3: something is wrong" in err and "is not valid against" in err

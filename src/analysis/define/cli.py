@@ -30,14 +30,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-stylesheet", action="store_true",
                    help="do not copy define2-1.xsl next to define.xml nor reference it")
     p.add_argument("--html", action="store_true", help="also write define.html (define.xml through the stylesheet)")
-    p.add_argument("--validate", action="store_true",
-                   help="check define.xml against the Define-XML 2.1 schema (needs odmlib); invalid: exit 1")
+    p.add_argument("--no-validate", action="store_true",
+                   help="skip the check against the Define-XML 2.1 schema (from odmlib; invalid: exit 1)")
     return p
 
 
 def run(argv: list[str] | None = None) -> int:
     """Run `analysis define` with `argv` (without the command name); return the exit code:
-    0 written, 1 written but not schema-valid (--validate), 2 user error (nothing written)."""
+    0 written (and schema-valid unless --no-validate), 1 written but not schema-valid, 2 user error
+    (nothing written)."""
     args = build_parser().parse_args(argv)
     try:
         from analysis.define.build import write_define
@@ -45,7 +46,8 @@ def run(argv: list[str] | None = None) -> int:
         out = Path(args.out) if args.out else Path(args.sdtm) / "define.xml"
         if not Path(args.sdtm).is_dir():
             raise UserError(f"{args.sdtm}: SDTM folder not found")
-        if args.validate:
+        validate = not args.no_validate
+        if validate:
             from analysis.define.validate import define_xsd_path
 
             define_xsd_path()  # fail before writing when odmlib is missing
@@ -62,7 +64,7 @@ def run(argv: list[str] | None = None) -> int:
             html = out.with_suffix(".html")
             render_html(out, html)
             print(f"define: {html}")
-        if args.validate:
+        if validate:
             from analysis.define.validate import define_xsd_path, validate_define
 
             errors = validate_define(out)

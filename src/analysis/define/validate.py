@@ -1,7 +1,7 @@
 """Check define.xml against the Define-XML 2.1 XML schema that the `odmlib` package ships
 (odmlib/schemas/define/2.1/define2-1-0.xsd, with the ODM 1.3.2 foundation schema it extends).
 
-odmlib is needed only here, for the check: it is looked up, not imported.
+odmlib is needed only for its schema files: it is looked up, not imported.
 """
 
 from __future__ import annotations
