@@ -74,3 +74,14 @@ def test_cli_exits_1_when_what_it_wrote_breaks_the_schema(sdtm_dir, tmp_path, ca
     err = capsys.readouterr().err
     assert code == 1 and out.exists()
     assert f"ERROR {out}: line 3: something is wrong" in err and "is not valid against" in err
+
+
+def test_without_the_stylesheet_package_nothing_is_written(sdtm_dir, tmp_path, capsys, monkeypatch):
+    import analysis.define.stylesheet as stylesheet
+
+    monkeypatch.setattr(stylesheet, "STYLESHEET_PACKAGE", "defineutils_is_not_installed")
+    out = tmp_path / "define.xml"
+    code = run(["--sdtm", str(sdtm_dir), "--specs", str(SPECS), "--study", str(STUDY), "--ct", str(CT),
+                "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == 2 and "pip install 'defineutils" in err and not out.exists()

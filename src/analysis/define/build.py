@@ -510,15 +510,18 @@ def write_define(sdtm_dir: str | Path, specs_dir: str | Path, study: Study | str
     d.check_codelists()
     d.add_comments()
     xml = _to_xml(d, study, when, stylesheet)
+    xsl = None
+    if stylesheet:  # before anything is written: a missing stylesheet package writes nothing
+        from analysis.define.stylesheet import stylesheet_bytes
+
+        xsl = stylesheet_bytes()
 
     out_path.parent.mkdir(parents=True, exist_ok=True)
     _write_atomic(out_path, xml)
     xsl_path = None
-    if stylesheet:
-        from analysis.define.stylesheet import stylesheet_bytes
-
+    if xsl is not None:
         xsl_path = out_path.parent / STYLESHEET_NAME
-        _write_atomic(xsl_path, stylesheet_bytes())
+        _write_atomic(xsl_path, xsl)
     return DefineResult(path=out_path, stylesheet=xsl_path, datasets=len(specs), variables=len(d.items),
                         value_level=len(d.vlm_items), codelists=len(d.codelist_terms), issues=d.issues)
 
