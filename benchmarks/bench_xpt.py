@@ -5,11 +5,12 @@ Run on purpose (not part of the tests):
     python benchmarks/bench_xpt.py [--rows 1300000] [--engines numpy pyreadstat] [--work DIR]
 
 The frame is an LB-like dataset of 33 columns (25 text, short and long, 8 numbers with
-missing values), built from a fixed seed and sorted by its keys. Each engine writes it in its own process. That
-process records the RSS holding the frame, then resets its peak-RSS counter (Linux
-/proc/self/clear_refs, so building the frame does not count) and reads ru_maxrss after the
-write: the peak while writing. Results are appended to benchmarks/results/xpt.csv with the
-core count, and the outputs' digests are compared.
+missing values), built from a fixed seed and sorted by its keys. Each engine writes it in its
+own process. That process records the RSS holding the frame, then resets its peak-RSS counter
+(Linux /proc/self/clear_refs, so building the frame does not count) and reads ru_maxrss after
+the write: the peak while writing. Results are appended to benchmarks/results/xpt.csv with the
+core count and the load average (other work on the machine slows both engines), and the
+outputs' digests are compared.
 """
 
 from __future__ import annotations
