@@ -161,7 +161,6 @@ def mini_study() -> Study:
         "elements": [{"etcd": "SCRN", "epoch": "SCREENING"}, {"etcd": "TRT", "epoch": "TREATMENT"}],
         "visits": [{"visit": "SCREENING", "visitnum": 1, "day": -14}, {"visit": "DAY 1", "visitnum": 2, "day": 1},
                    {"visit": "DAY 15", "visitnum": 3, "day": 15}],
-        "unscheduled_visit_pattern": r"^UNSCHEDULED [0-9.]+$",
     }
     return Study(path=Path("mini/study.yaml"), data=data, codelists={"NY": ["Y", "N"]})
 

@@ -81,6 +81,18 @@ def test_a_file_that_is_not_utf8_is_read_and_its_bytes_reported(mini):
     assert (f.dataset, f.variable, f.records, f.value) == ("AE", "AETERM", (1,), "\xc9EADACHE")
 
 
+@pytest.mark.parametrize("dataset", ["DM", "EX", "AE", "SUPPAE", "LB", "TS"])
+def test_rules_cope_with_datasets_without_their_usual_variables(mini, dataset):
+    """Any variable may be missing from someone else's package: no rule may crash (SD9999)."""
+    keep = {"STUDYID", "DOMAIN", "USUBJID", "RDOMAIN"}
+    mini.add(dataset, mini.frames[dataset][[c for c in mini.frames[dataset].columns if c in keep]])
+    report = validate_package(mini.package(specs=True, study=True))
+    assert not [f for f in report.findings if f.rule == INTERNAL_RULE]
+    mini.add(dataset, mini.frames[dataset].iloc[0:0])
+    report = validate_package(mini.package(specs=True, study=True))
+    assert not [f for f in report.findings if f.rule == INTERNAL_RULE]
+
+
 def test_a_rule_that_raises_becomes_an_error_finding_not_a_crash(mini, monkeypatch):
     from analysis.validate.registry import Rule
 
@@ -135,11 +147,9 @@ def test_main_validate_writes_the_report_and_returns_the_exit_code(mini):
 def test_cli_run(mini, capsys):
     folder = _write_xpt_folder(mini.tmp_path / "sdtm", mini.frames)
     specs = write_mini_specs(mini.tmp_path / "other", mini.frames)
-    assert run([str(folder), "--report", str(mini.tmp_path / "r")]) == 0
+    assert run([str(folder), "--specs", str(specs), "--report", str(mini.tmp_path / "r")]) == 0
     assert "0 error(s), 0 warning(s), 0 notice(s) in 12 dataset(s)" in capsys.readouterr().out
-    # with the specs but no study, the unscheduled visit names are not in the VISIT codelist
-    assert run([str(folder), "--specs", str(specs), "--report", str(mini.tmp_path / "r")]) == 1
-    assert "2 error(s)" in capsys.readouterr().out
+    assert (mini.tmp_path / "r" / "sdtm_conformance.csv").read_text().count("\n") == 1  # header only
     (folder / "dm.xpt").unlink()
     assert run([str(folder), "--fail-on", "never"]) == 0
     assert run([str(folder)]) == 1  # no DM: SD0098

@@ -17,21 +17,9 @@ ROOT = Path(__file__).resolve().parents[2]
 PILOT = ROOT.parent / "shared" / "reference-data" / "cdiscpilot01" / "sdtm"
 PILOT_RESULTS = Path(__file__).parent / "results" / "cdiscpilot01_findings.csv"
 
-# SDTM builder bugs found by the checker and reported (not fixed here: the builders are out of
-# this change's scope). When a builder is fixed its entry goes, and the test below then demands
-# zero errors outright. (rule, dataset, variable, value)
-KNOWN_BUILDER_ERRORS = {
-    # sv.py / derive.visit_numbers: unscheduled visits get VISITNUM = previous scheduled + 0.01k
-    # but keep the raw VISIT 'UNSCHEDULED <k>', so one VISIT name has several VISITNUMs.
-    ("SD0031", "SV", "VISIT", "UNSCHEDULED 1"),
-    ("SD0031", "VS", "VISIT", "UNSCHEDULED 1"),
-    ("SD0031", "LB", "VISIT", "UNSCHEDULED 1"),
-}
-# Warnings on our SDTM, each explained in docs/conformance-rules.md.
+# Warnings on our SDTM, each explained in docs/conformance-rules.md: (rule, dataset, variable, value).
 EXPECTED_WARNINGS = {
     ("SD0042", "XF", "XFSTRESU", "VALIDN"),  # a count of measurements has no unit in findings.yaml
-    ("SD0044", "QS", "QSREASND", ""),  # QSSTAT = NOT DONE without a QSREASND variable in the specs
-    ("SD0081", "TS", "TSPARMCD", "SSTDTC"),  # study.yaml trial_summary has no study start date
 }
 
 
@@ -49,11 +37,9 @@ def _keys(findings):
     return {(f.rule, f.dataset, f.variable, f.value) for f in findings}
 
 
-def test_our_sdtm_has_zero_errors_apart_from_known_builder_bugs(ours):
+def test_our_sdtm_has_zero_errors(ours):
     assert ours.rules_skipped == {}
-    errors = _keys(ours.errors)
-    assert errors - KNOWN_BUILDER_ERRORS == set(), [f for f in ours.errors if _keys([f]) - KNOWN_BUILDER_ERRORS]
-    assert KNOWN_BUILDER_ERRORS <= errors, "a builder bug is fixed: remove it from KNOWN_BUILDER_ERRORS"
+    assert ours.errors == []
 
 
 def test_our_sdtm_warnings_are_the_known_ones(ours):

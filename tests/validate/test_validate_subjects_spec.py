@@ -102,11 +102,11 @@ def test_screen_failures_outside_the_age_range_are_not_flagged(mini):
     assert mini.frames["DM"].loc[2, "AGE"] == 80 and mini.findings("SD0055") == []
 
 
-def test_unscheduled_visit_names_pass_the_visit_codelist_only_with_the_study(mini):
-    assert mini.findings("SD0107", specs=True, study=True) == []
-    found = mini.findings("SD0107", specs=True)
-    assert [(f.dataset, f.variable, f.value, f.records) for f in found] == [
-        ("LB", "VISIT", "UNSCHEDULED 3.01", (4,)), ("SV", "VISIT", "UNSCHEDULED 3.01", (4,))]
+def test_unscheduled_visits_named_by_their_own_visitnum_pass_the_visit_codelist(mini):
+    assert mini.findings("SD0107", specs=True) == []
+    mini.set("SV", 3, "VISITNUM", 3.02)  # 'UNSCHEDULED 3.01' no longer names its own visit
+    [f] = mini.findings("SD0107", specs=True)
+    assert (f.dataset, f.variable, f.value, f.records) == ("SV", "VISIT", "UNSCHEDULED 3.01", (4,))
 
 
 def test_value_level_codelists_apply_where_their_condition_holds(mini):

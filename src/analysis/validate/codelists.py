@@ -14,7 +14,6 @@ them defines is unknown: the rules skip it (and the report says so).
 from __future__ import annotations
 
 import csv
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,7 +34,6 @@ class Codelists:
     values: dict[str, frozenset] = field(default_factory=dict)
     extensible: dict[str, bool] = field(default_factory=dict)
     value_level: list[ValueCodelist] = field(default_factory=list)
-    extra_patterns: dict[str, re.Pattern] = field(default_factory=dict)  # e.g. VISIT: unscheduled names
     sources: list[str] = field(default_factory=list)
 
     def get(self, name: str) -> frozenset | None:
@@ -70,8 +68,6 @@ def load_codelists(specs_dir: Path | None, study=None) -> Codelists:
             out.values["ETCD"] = frozenset(str(e["etcd"]) for e in elements)
             out.values["EPOCH"] = frozenset(str(e["epoch"]) for e in elements)
         out.values.update(_from_mapping(study.codelists))
-        if study.data.get("unscheduled_visit_pattern"):
-            out.extra_patterns["VISIT"] = re.compile(study.data["unscheduled_visit_pattern"])
         out.sources.append(f"the study spec {study.path}")
     if specs_dir is None:
         return out

@@ -10,7 +10,9 @@ import traceback
 from pathlib import Path
 
 from analysis.errors import UserError
-from analysis.validate import rules_findings, rules_spec, rules_structure, rules_subjects, rules_timing, rules_visits  # noqa: F401  (they register the rules)
+from analysis.validate import (  # noqa: F401  (importing the rule modules registers their rules)
+    rules_findings, rules_spec, rules_structure, rules_subjects, rules_timing, rules_visits,
+)
 from analysis.validate.codelists import load_codelists
 from analysis.validate.package import Package, read_folder
 from analysis.validate.registry import ERROR, RULES, SPEC, STUDY, WARNING, Issue
@@ -45,6 +47,9 @@ def build_package(folder: str | Path, specs_dir: str | Path | None = None, study
 
 def validate_package(pkg: Package, folder: str = "", rules: list[str] | None = None) -> Report:
     """Run the registered rules (all, or the ids in `rules`) and collect the findings."""
+    unknown = sorted(set(rules or ()) - set(RULES))
+    if unknown:
+        raise ValueError(f"unknown rule ids {unknown}")
     findings: list[Finding] = []
     run, skipped = [], {}
     for rid in sorted(RULES):
@@ -59,14 +64,12 @@ def validate_package(pkg: Package, folder: str = "", rules: list[str] | None = N
             continue
         run.append(rid)
         try:
-            issues = list(r.func(pkg))
-        except Exception as exc:  # a rule must not stop the others; the failure is a finding
+            findings.extend(_finding(i, rid, r.severity) for i in list(r.func(pkg)))
+        except Exception as exc:  # a rule must not stop the others; its failure is a finding
             where = traceback.extract_tb(exc.__traceback__)[-1]
-            issues = [Issue("", "", (), "", "", f"rule {rid} could not run: {type(exc).__name__}: {exc} "
-                            f"({Path(where.filename).name}:{where.lineno})")]
-            findings.extend(_finding(i, INTERNAL_RULE, ERROR) for i in issues)
-            continue
-        findings.extend(_finding(i, rid, r.severity) for i in issues)
+            findings.append(_finding(Issue("", "", (), "", "", f"rule {rid} could not run: {type(exc).__name__}: "
+                                           f"{exc} ({Path(where.filename).name}:{where.lineno})"),
+                                     INTERNAL_RULE, ERROR))
     return Report(folder=folder, findings=findings, datasets={d.name: len(d) for d in pkg},
                   rules_run=run, rules_skipped=skipped, notes=list(pkg.notes))
 

@@ -8,7 +8,7 @@ import pandas as pd
 
 from analysis.validate.package import Package
 from analysis.validate.registry import (
-    ERROR, SPEC, STUDY, WARNING, Issue, count_note, fmt, per_group, rule,
+    ERROR, SPEC, STUDY, WARNING, Issue, as_number, count_note, fmt, per_group, rule,
 )
 
 
@@ -92,6 +92,13 @@ def spec_required_populated(pkg: Package):
                                      f"{n} is Req but null ({count_note(rows)})", value=lambda k: "")
 
 
+def named_by_visitnum(ds) -> pd.Series:
+    """VISIT is 'UNSCHEDULED <the record's own VISITNUM>' (e.g. 'UNSCHEDULED 10.01' at VISITNUM
+    10.01): unplanned visit names are terms the data add to the VISIT codelist."""
+    n = pd.to_numeric(ds.data["VISIT"].str.extract(r"^UNSCHEDULED (\d+(?:\.\d+)?)$", expand=False), errors="coerce")
+    return pd.Series(np.isclose(n, as_number(ds, "VISITNUM"), rtol=0, atol=1e-9), index=ds.data.index)
+
+
 def codelist_violations(pkg: Package, extensible: bool):
     """(dataset, variable, codelist, mask of records whose value is not in it) for the codelists
     of the given extensibility that apply to each spec variable (value-level ones first)."""
@@ -115,8 +122,8 @@ def codelist_violations(pkg: Package, extensible: bool):
                 if allowed is None or cl.extensible.get(name, False) != extensible:
                     continue
                 ok = shown.isin(allowed)
-                if name in cl.extra_patterns:
-                    ok |= shown.map(lambda x, p=cl.extra_patterns[name]: bool(p.fullmatch(x)))
+                if name == "VISIT" and "VISITNUM" in ds:
+                    ok |= named_by_visitnum(ds)
                 yield ds, v.name, name, where & ~ds.null(v.name) & ~ok
 
 
@@ -127,8 +134,8 @@ def spec_codelists(pkg: Package):
     specs/ct/value_codelists.csv) has only values of that codelist, when the codelist is not
     extensible (CDISC non-extensible, sponsor-defined, or from specs/raw/codelists.yaml). Values
     come from specs/ct/terms.csv, specs/raw/codelists.yaml and the study spec (ARMCD, ARM, ETCD,
-    EPOCH; VISIT also accepts the study's unscheduled visit names). Codelists with no known
-    values are skipped (the report's notes name them)."""
+    EPOCH). The VISIT codelist also takes 'UNSCHEDULED <VISITNUM>' where VISITNUM is the record's
+    own. Codelists with no known values are skipped (the report's notes name them)."""
     for ds, var, name, bad in codelist_violations(pkg, extensible=False):
         yield from per_group(ds, bad, var, var, lambda k, rows, n=var, cl=name:
                              f"{n} {fmt(k[0])!r} is not in codelist {cl} ({count_note(rows)})")

@@ -222,14 +222,17 @@ def supp_parent_exists(pkg: Package):
     for ds in pkg:
         if not ds.is_supp or not ds.has("USUBJID", "IDVAR", "IDVARVAL"):
             continue
-        yield from _resolve(pkg, ds, pkg.get(ds.name[4:]), ds.name[4:])
+        yield from _resolve(ds, pkg.get(ds.name[4:]), ds.name[4:])
 
 
-def _resolve(pkg: Package, ds: Dataset, parent: Dataset | None, parent_name: str, mask: pd.Series | None = None):
+def _resolve(ds: Dataset, parent: Dataset | None, parent_name: str, mask: pd.Series | None = None):
+    """Issues for the records of SUPP--/RELREC `ds` (those in `mask`) that do not identify
+    records of `parent` by USUBJID, IDVAR and IDVARVAL."""
     rows = pd.Series(True, index=ds.data.index) if mask is None else mask
     if parent is None or "USUBJID" not in parent:
-        yield from per_group(ds, rows, "IDVAR", "RDOMAIN", lambda k, r: f"parent dataset {parent_name} is not in "
-                             f"the package ({count_note(r)})", value=lambda k: parent_name)
+        yield from per_group(ds, rows, "RDOMAIN" if "RDOMAIN" in ds else "IDVAR", "RDOMAIN", lambda k, r:
+                             f"parent dataset {parent_name} is not in the package ({count_note(r)})",
+                             value=lambda k: parent_name)
         return
     idvar = ds.data["IDVAR"]
     subject_level = rows & idvar.eq("")
@@ -245,7 +248,7 @@ def _resolve(pkg: Package, ds: Dataset, parent: Dataset | None, parent_name: str
         yield from per_record(ds, sel & n.eq(0), "IDVARVAL",
                               lambda rec: f"no {parent_name} record of this subject has {rec['IDVAR']} = {rec['IDVARVAL']}")
         if var.endswith("SEQ"):
-            yield from per_record(ds, sel & n.gt(1), "IDVARVAL", lambda rec, n=n: f"{rec['IDVAR']} = {rec['IDVARVAL']} "
+            yield from per_record(ds, sel & n.gt(1), "IDVARVAL", lambda rec: f"{rec['IDVAR']} = {rec['IDVARVAL']} "
                                   f"matches {rec['_n']} {parent_name} records of this subject", extra={"_n": n})
 
 
@@ -262,7 +265,7 @@ def relrec_resolves(pkg: Package):
     for rdomain in sorted(set(rel.data["RDOMAIN"]) - {""}):
         sel = rel.data["RDOMAIN"].eq(rdomain)
         parent = pkg.get(rdomain)
-        yield from _resolve(pkg, rel, parent, rdomain, sel & rel.data["USUBJID"].ne(""))
+        yield from _resolve(rel, parent, rdomain, sel & rel.data["USUBJID"].ne(""))
         if parent is not None:
             dataset_level = sel & rel.data["USUBJID"].eq("") & rel.data["IDVAR"].ne("") & ~rel.data["IDVAR"].isin(parent.columns)
             yield from per_record(rel, dataset_level, "IDVAR", f"IDVAR is not a variable of {rdomain}")

@@ -111,6 +111,8 @@ def exposure_within_reference(pkg: Package):
         last = pkg.dm_value(subj, "RFXENDTC")
         has_end = ex.data["EXENDTC"].ne("") if "EXENDTC" in ex else pd.Series(False, index=ex.data.index)
         for var, rows in (("EXENDTC", has_end), ("EXSTDTC", ~has_end)):  # no end: the start must do
+            if not rows.any():
+                continue
             after = rows.to_numpy() & (compare_dtc(ex.data[var], last) > 0).to_numpy()
             note = "" if var == "EXENDTC" else " (no EXENDTC)"
             yield from per_record(ex, after, var, lambda rec, v=var, n=note: f"{v} {rec[v]}{n} is after "

@@ -16,6 +16,8 @@ SPECIAL_ARMCD = {"SCRNFAIL", "NOTASSGN", "NOTTRT", "UNPLAN"}  # SDTMIG <= 3.2 co
 def real_arm(codes: pd.Series) -> pd.Series:
     """Populated and not one of the special codes (compared case-insensitively: 'Scrnfail')."""
     return codes.ne("") & ~codes.str.upper().isin(SPECIAL_ARMCD)
+
+
 _UNSCHEDULED = re.compile(r"UNSCHED", re.IGNORECASE)
 
 
