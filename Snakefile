@@ -20,4 +20,6 @@ rule all:
     input:
         ingest_outputs(),
         sdtm_outputs(),
+        out("sdtm/define.xml"),
+        out("conformance/sdtm_conformance.csv"),
     default_target: True

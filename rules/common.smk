@@ -53,3 +53,7 @@ def sdtm_outputs():
     with open(STUDY_SPEC.parent / "sdtm" / "datasets.csv", newline="") as fh:
         names = [row["dataset"].lower() for row in csv.DictReader(fh)]
     return [out(f"sdtm/{name}.xpt") for name in names] + [out("sdtm/reconciliation.csv"), out("sdtm/not_tabulated.csv")]
+
+
+def ct_spec_files():
+    return sorted(str(p) for p in (STUDY_SPEC.parent / "ct").glob("*.csv"))

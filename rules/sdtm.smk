@@ -16,3 +16,47 @@ rule sdtm:
     shell:
         "python -m analysis sdtm --raw-tables {params.tables_dir:q} --study {input.study:q}"
         " --out {params.out_dir:q} --cutoff '{params.cutoff}' 2>&1 | tee {log:q}"
+
+
+rule sdtm_define:
+    """define.xml 2.1 for the SDTM datasets, checked against the Define-XML 2.1 schema."""
+    input:
+        xpt=sdtm_outputs(),
+        study=config["study_spec"],
+        sdtm_specs=sdtm_spec_files(),
+        ct=ct_spec_files(),
+    output:
+        define=out("sdtm/define.xml"),
+        stylesheet=out("sdtm/define2-1.xsl"),
+    log:
+        out("logs/sdtm_define.log"),
+    params:
+        sdtm_dir=lambda wildcards, input: Path(input.xpt[0]).parent,
+        specs_dir=lambda wildcards, input: Path(input.sdtm_specs[0]).parent,
+        ct_dir=lambda wildcards, input: Path(input.ct[0]).parent,
+        date=config.get("cutoff") or "",
+    shell:
+        "python -m analysis define --sdtm {params.sdtm_dir:q} --specs {params.specs_dir:q}"
+        " --study {input.study:q} --ct {params.ct_dir:q} --out {output.define:q}"
+        " --date '{params.date}' 2>&1 | tee {log:q}"
+
+
+rule sdtm_validate:
+    """Conformance checks on the SDTM datasets; errors stop the workflow."""
+    input:
+        xpt=sdtm_outputs(),
+        study=config["study_spec"],
+        sdtm_specs=sdtm_spec_files(),
+    output:
+        csv=out("conformance/sdtm_conformance.csv"),
+        md=out("conformance/sdtm_conformance.md"),
+    log:
+        out("logs/sdtm_validate.log"),
+    params:
+        sdtm_dir=lambda wildcards, input: Path(input.xpt[0]).parent,
+        specs_dir=lambda wildcards, input: Path(input.sdtm_specs[0]).parent,
+        report_dir=lambda wildcards, output: Path(output.csv).parent,
+        fail_on=config.get("conformance_fail_on", "error"),
+    shell:
+        "python -m analysis validate {params.sdtm_dir:q} --specs {params.specs_dir:q} --study {input.study:q}"
+        " --report {params.report_dir:q} --fail-on {params.fail_on} 2>&1 | tee {log:q}"

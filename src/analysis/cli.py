@@ -48,6 +48,17 @@ def _cmd_raw_spec_doc(args: argparse.Namespace) -> None:
             fh.write(text)
 
 
+def _delegated(command: str):
+    """Commands with their own argument parser: everything after the word goes to them."""
+    if command == "validate":
+        from analysis.validate.cli import run
+        return run
+    if command == "define":
+        from analysis.define.cli import run
+        return run
+    return None
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="analysis", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -74,6 +85,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--cutoff", default="", help="data cutoff date (stamps the XPT headers)")
     p.set_defaults(func=_cmd_sdtm)
 
+    sub.add_parser("validate", help="check an SDTM folder for conformance (analysis validate -h)", add_help=False)
+    sub.add_parser("define", help="write define.xml 2.1 for an SDTM folder (analysis define -h)", add_help=False)
+
     p = sub.add_parser("raw-spec-doc", help="render the raw data spec as Markdown")
     p.add_argument("--study", default="specs/study.yaml")
     p.add_argument("--out", default="-", help="file to write (default: stdout)")
@@ -82,6 +96,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    delegate = _delegated(argv[0]) if argv else None
+    if delegate:
+        return delegate(argv[1:])
     args = build_parser().parse_args(argv)
     try:
         args.func(args)

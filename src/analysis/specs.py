@@ -136,6 +136,13 @@ class Study:
     def unscheduled_pattern(self) -> re.Pattern:
         return re.compile(self.data["unscheduled_visit_pattern"])
 
+    @cached_property
+    def sdtm_unscheduled_pattern(self) -> re.Pattern:
+        return re.compile(self.data["sdtm_unscheduled_visit_pattern"])
+
+    def sdtm_unscheduled_name(self, visitnum: float) -> str:
+        return self.data["sdtm_unscheduled_visit_name"].format(visitnum=visitnum)
+
     def is_known_visit(self, visit: str) -> bool:
         return visit in self.visit_by_name or bool(self.unscheduled_pattern.match(visit))
 

@@ -292,7 +292,8 @@ class _Define:
                     present = set(values[values != ""].astype(str)) if v.type != NUM else set()
                     allowed = set(self.ct.codelists[cid].values)
                     if cid == VISIT_CODELIST:
-                        extra_visits |= {x for x in present - allowed if self.study.unscheduled_pattern.match(x)}
+                        extra_visits |= {x for x in present - allowed if self.study.unscheduled_pattern.match(x)
+                                         or self.study.sdtm_unscheduled_pattern.match(x)}
                         allowed |= extra_visits
                     for bad in sorted(present - allowed):
                         self.issues.append(f"{spec.name}.{v.name}: value '{bad}' is not in codelist {cid}")

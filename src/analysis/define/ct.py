@@ -144,8 +144,9 @@ def load_ct(ct_dir: str | Path) -> Terminology:
         _check(r["data_type"] in CL_DATA_TYPES, where, f"data_type must be one of {list(CL_DATA_TYPES)}")
         _check_nci(r["nci_code"], where)
         _check(not cdisc or r["extensible"] in ("Y", "N"), where, "a CDISC codelist needs extensible Y or N")
-        _check(cdisc or not (r["extensible"] or r["nci_code"]), where,
-               "extensible and nci_code are for CDISC codelists only")
+        # A sponsor codelist may say it is extensible (VISIT: unscheduled visits join from the data).
+        _check(r["extensible"] in ("", "Y", "N"), where, "extensible must be Y, N or empty")
+        _check(cdisc or not r["nci_code"], where, "nci_code is for CDISC codelists only")
         heads[r["codelist"]] = r | {"terms": []}
 
     path = ct_dir / "terms.csv"

@@ -65,8 +65,9 @@ def iter_domains(raw: dict[str, pd.DataFrame], study: Study) -> Iterator[tuple[s
     yield "DD", events.build_dd(raw["death"], dm, study)
     yield "PR", events.build_pr(raw["liver_transplant"], dm, se, study)
     for name, build in (("TA", trial_design.build_ta), ("TE", trial_design.build_te), ("TV", trial_design.build_tv),
-                        ("TI", trial_design.build_ti), ("TS", trial_design.build_ts)):
+                        ("TI", trial_design.build_ti)):
         yield name, build(study)
+    yield "TS", trial_design.build_ts(study, dm)
     for name, entry in load_findings_spec(study.path.parent / "sdtm").items():
         yield name, build_findings(name, entry, raw, dm, se, sv, study)
     yield "LB", build_lb(raw["local_lab"], raw["central_lab"], dm, se, sv, study)

@@ -11,17 +11,21 @@ from analysis.specs import Study
 TREATMENT = "UC-MSC"
 
 
-def visit_numbers_from_sv(df: pd.DataFrame, sv: pd.DataFrame) -> np.ndarray:
-    """VISITNUM of the subject's visit with the same name, as numbered in SV."""
-    key = sv.set_index(["USUBJID", "VISIT"])["VISITNUM"]
-    idx = pd.MultiIndex.from_arrays([df["USUBJID"], df["VISIT"]])
-    return key.reindex(idx).to_numpy()
+def set_sv_visit(df: pd.DataFrame, sv: pd.DataFrame) -> None:
+    """Set VISITNUM and VISIT (in place) to the subject's visit as SV numbers and names it.
+
+    `df["VISIT"]` holds the raw visit label; SV keeps it in `_RAWVISIT`, because an
+    unscheduled visit is renamed there ("UNSCHEDULED 1" -> "UNSCHEDULED 10.01")."""
+    key = sv.set_index(["USUBJID", "_RAWVISIT"])[["VISITNUM", "VISIT"]]
+    found = key.reindex(pd.MultiIndex.from_arrays([df["USUBJID"], df["VISIT"]]))
+    df["VISITNUM"] = found["VISITNUM"].to_numpy()
+    df["VISIT"] = found["VISIT"].fillna(pd.Series(df["VISIT"].to_numpy())).to_numpy()
 
 
 def add_visit_numbers(df: pd.DataFrame, sv: pd.DataFrame) -> pd.DataFrame:
-    """Adds VISITNUM (see visit_numbers_from_sv) to a copy of `df`."""
+    """A copy of `df` with VISITNUM and VISIT as in SV (see set_sv_visit)."""
     out = df.copy()
-    out["VISITNUM"] = visit_numbers_from_sv(df, sv)
+    set_sv_visit(out, sv)
     return out
 
 

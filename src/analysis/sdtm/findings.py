@@ -79,6 +79,7 @@ def build_findings(domain: str, entries, raw: dict[str, pd.DataFrame], dm: pd.Da
     out[f"{p}STRESN"] = numeric * factor
     out[f"{p}STRESU"] = np.where(f["ORRES"] != "", std_unit, "")
     out[f"{p}STAT"] = np.where(f["ORRES"] == "", "NOT DONE", "")
+    out[f"{p}REASND"] = np.where(f["ORRES"] == "", "NOT ANSWERED" if domain == "QS" else "NOT RECORDED", "")
     if domain in ("XF", "CP"):
         out[f"{p}METHOD"] = f["METHOD"].to_numpy()
     if domain == "CP":

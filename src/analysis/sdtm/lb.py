@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.sdtm.derive import dtc_date, epoch_at, iso_dtc, raw_rows, study_day, usubjid
-from analysis.sdtm.exposure import visit_numbers_from_sv
+from analysis.sdtm.exposure import set_sv_visit
 from analysis.specs import Study
 
 HBV_ORGANISM = "Hepatitis B Virus"
@@ -39,7 +39,7 @@ def standardise_results(result: pd.Series, unit: pd.Series, testcd: pd.Series, s
     text = result.fillna("").astype(str)
     qualifier = text.str.extract(r"^([<>])\s*([0-9.eE+-]+)$")
     numeric = pd.to_numeric(text, errors="coerce")
-    std = numeric * factor
+    std = (numeric * factor).round(6)  # no binary noise such as 15.732000000000003
     limit = pd.to_numeric(qualifier[1], errors="coerce") * factor
     stresc = number_text(std)
     has_q = qualifier[0].notna()
@@ -109,8 +109,8 @@ def build_lb(local: pd.DataFrame, central: pd.DataFrame, dm: pd.DataFrame, se: p
     for col in std.columns:
         lb[col] = std[col]
     del std
-    lo = pd.to_numeric(lb["LBORNRLO"], errors="coerce") * lb["factor"]
-    hi = pd.to_numeric(lb["LBORNRHI"], errors="coerce") * lb["factor"]
+    lo = (pd.to_numeric(lb["LBORNRLO"], errors="coerce") * lb["factor"]).round(6)
+    hi = (pd.to_numeric(lb["LBORNRHI"], errors="coerce") * lb["factor"]).round(6)
     lb["LBSTNRLO"] = lo
     lb["LBSTNRHI"] = hi
     lb["LBLLOQ"] = lb["LLOQ"] * lb["factor"]
@@ -127,7 +127,7 @@ def build_lb(local: pd.DataFrame, central: pd.DataFrame, dm: pd.DataFrame, se: p
     ex_start = _infusion_starts(dm, se)
     key = pd.MultiIndex.from_arrays([lb["USUBJID"], lb["LBDTC"].str[:10]])
     lb["LBRFTDTC"] = np.where(on_infusion, ex_start.reindex(key).fillna("").to_numpy(), "")
-    lb["VISITNUM"] = visit_numbers_from_sv(lb, sv)
+    set_sv_visit(lb, sv)
     rfst = lb["USUBJID"].map(dm.set_index("USUBJID")["RFSTDTC"])
     lb["LBDY"] = study_day(lb["LBDTC"], rfst)
     lb["EPOCH"] = epoch_at(lb["LBDTC"], lb["USUBJID"], se)

@@ -20,9 +20,13 @@ def build_sv(visits: pd.DataFrame, dm: pd.DataFrame, se: pd.DataFrame, study: St
     }, index=v.index)
     sv["SVENDTC"] = sv["SVSTDTC"]
     sv["VISITNUM"] = visit_numbers(sv, study.visits)
+    # VISIT must name one VISITNUM across the study: an unscheduled visit is named by its number.
+    sv["_RAWVISIT"] = sv["VISIT"]
+    unscheduled = ~sv["VISIT"].isin({x["visit"] for x in study.visits})
+    sv.loc[unscheduled, "VISIT"] = sv.loc[unscheduled, "VISITNUM"].map(study.sdtm_unscheduled_name)
     planned_day = {x["visit"]: float(x["day"]) for x in study.visits}
     sv["VISITDY"] = sv["VISIT"].map(planned_day)
-    scheduled = sv["VISIT"].isin(planned_day)
+    scheduled = ~unscheduled
     done = v["VISDONE"].eq("Y").to_numpy()
     sv["SVPRESP"] = np.where(scheduled, "Y", "")
     sv["SVOCCUR"] = np.where(scheduled, np.where(done, "Y", "N"), "")

@@ -55,8 +55,9 @@ def build_ti(study: Study) -> pd.DataFrame:
     return _frame(study, "TI", rows)
 
 
-def build_ts(study: Study) -> pd.DataFrame:
-    """Trial summary parameters (SDTMIG 3.4 TS) from the study spec's `trial_summary`."""
+def build_ts(study: Study, dm: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Trial summary parameters (SDTMIG 3.4 TS) from the study spec's `trial_summary`, plus the
+    study start date (SSTDTC: first informed consent) when DM is given."""
     rows = []
     seq: dict[str, int] = {}
     for p in study.data["trial_summary"]:
@@ -64,4 +65,8 @@ def build_ts(study: Study) -> pd.DataFrame:
         rows.append({"TSSEQ": float(seq[p["code"]]), "TSPARMCD": p["code"], "TSPARM": p["parameter"],
                      "TSVAL": str(p["value"]), "TSVALNF": "", "TSVALCD": str(p.get("value_code", "")),
                      "TSVCDREF": p.get("code_ref", ""), "TSVCDVER": ""})
+    if dm is not None and (dm["RFICDTC"] != "").any():
+        rows.append({"TSSEQ": 1.0, "TSPARMCD": "SSTDTC", "TSPARM": "Study Start Date",
+                     "TSVAL": dm.loc[dm["RFICDTC"] != "", "RFICDTC"].str[:10].min(), "TSVALNF": "",
+                     "TSVALCD": "", "TSVCDREF": "ISO 8601", "TSVCDVER": ""})
     return _frame(study, "TS", rows)
