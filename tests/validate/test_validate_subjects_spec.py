@@ -135,3 +135,10 @@ def test_unknown_codelists_are_skipped_and_noted(mini):
     pkg = build_package(folder, specs_dir=specs)
     assert any("NOSUCH" in n for n in pkg.notes)
     assert validate_package(pkg, rules=["SD0107"]).findings == []
+
+
+def test_planned_doses_not_given_at_different_visits_are_not_duplicates(mini):
+    for visitnum in (2.0, 3.0):  # e.g. EC records with ECOCCUR = N: no dose, no dates
+        mini.append_copy("EX", 2, EXSEQ=visitnum + 1, EXDOSE=float("nan"), EXSTDTC="", EXENDTC="",
+                         EXSTDY=float("nan"), EXENDY=float("nan"), VISITNUM=visitnum + 10)
+    assert mini.findings("SD0090") == []

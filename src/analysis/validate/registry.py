@@ -118,6 +118,13 @@ def per_group(ds: Dataset, mask: pd.Series | None, by: list[str] | str, variable
                     shown, message(key, rows))
 
 
+def values_where(s: pd.Series, predicate: Callable[[object], bool]) -> pd.Series:
+    """Mask of the records whose value satisfies `predicate`, which is called once per distinct
+    value (columns repeat their values: a million lab records hold a few thousand)."""
+    bad = [v for v in pd.unique(s) if predicate(v)]
+    return s.isin(bad) if bad else pd.Series(False, index=s.index)
+
+
 def count_note(rows: pd.DataFrame) -> str:
     n = len(rows)
     return f"{n} record{'s' if n != 1 else ''}" + (f"; first {MAX_RECORDS} listed" if n > MAX_RECORDS else "")

@@ -8,7 +8,7 @@ import pandas as pd
 
 from analysis.validate.package import Package
 from analysis.validate.registry import (
-    ERROR, SPEC, STUDY, WARNING, Issue, as_number, count_note, fmt, per_group, rule,
+    ERROR, SPEC, STUDY, WARNING, Issue, as_number, count_note, fmt, per_group, rule, values_where,
 )
 
 
@@ -111,20 +111,19 @@ def codelist_violations(pkg: Package, extensible: bool):
             applies = []
             for x in cl.value_level:
                 if x.dataset == ds.name and x.variable == v.name and x.where_variable in ds:
-                    where = ds.data[x.where_variable].map(fmt).eq(x.where_value)
+                    where = values_where(ds.data[x.where_variable], lambda u, w=x.where_value: fmt(u) == w)
                     applies.append((where, x.codelist))
                     covered |= where
             if v.codelist:
                 applies.append((~covered, v.codelist))
-            shown = ds.data[v.name].map(fmt)
             for where, name in applies:
                 allowed = cl.get(name)
                 if allowed is None or cl.extensible.get(name, False) != extensible:
                     continue
-                ok = shown.isin(allowed)
+                bad = values_where(ds.data[v.name], lambda u, a=allowed: fmt(u) != "" and fmt(u) not in a)
                 if name == "VISIT" and "VISITNUM" in ds:
-                    ok |= named_by_visitnum(ds)
-                yield ds, v.name, name, where & ~ds.null(v.name) & ~ok
+                    bad &= ~named_by_visitnum(ds)
+                yield ds, v.name, name, where & bad
 
 
 @rule("SD0107", ERROR, "Values in their (non-extensible) codelists", scope=SPEC,

@@ -9,7 +9,7 @@ import pandas as pd
 
 from analysis.validate.package import CHAR, NUM, Dataset, Package
 from analysis.validate.registry import (
-    ERROR, NOTICE, WARNING, Issue, count_note, per_group, per_record, rule,
+    ERROR, NOTICE, WARNING, Issue, count_note, per_group, per_record, rule, values_where,
 )
 
 _TD_TOPICS = {"TA": ("ARMCD", "TAETORD", "ETCD", "EPOCH"), "TE": ("ETCD",), "TV": ("VISITNUM",),
@@ -211,10 +211,10 @@ def values_fit_200(pkg: Package):
         enc = ds.encoding
         for c in _char_columns(ds):
             s = ds.data[c]
-            if not len(s) or s.str.len().max() * 4 <= 200:  # no character takes more than 4 bytes
+            if max(map(len, pd.unique(s)), default=0) * 4 <= 200:  # no character takes more than 4 bytes
                 continue
-            nbytes = s.map(lambda v: len(v.encode(enc, errors="replace")))
-            yield from per_record(ds, nbytes > 200, c, lambda rec, c=c, e=enc:
+            too_long = values_where(s, lambda v, e=enc: len(v.encode(e, errors="replace")) > 200)
+            yield from per_record(ds, too_long, c, lambda rec, c=c, e=enc:
                                   f"{c} is {len(rec[c].encode(e, errors='replace'))} bytes long (max 200)")
 
 
@@ -232,7 +232,7 @@ def values_ascii(pkg: Package):
             s = ds.data[c]
             if not _NOT_PRINTABLE_ASCII.search("".join(s)):
                 continue
-            bad = s.str.contains(_NOT_PRINTABLE_ASCII.pattern, regex=True)
+            bad = values_where(s, lambda v: bool(_NOT_PRINTABLE_ASCII.search(v)))
             yield from per_record(ds, bad, c, lambda rec, c=c: f"{c} has a character that is not printable "
                                   f"ASCII: {_NOT_PRINTABLE_ASCII.search(rec[c]).group()!r}")
 
@@ -244,8 +244,7 @@ def no_surrounding_spaces(pkg: Package):
     this finds leading ones)."""
     for ds in pkg:
         for c in _char_columns(ds):
-            s = ds.data[c]
-            bad = s.str.startswith(" ") | s.str.endswith(" ")
+            bad = values_where(ds.data[c], lambda v: v[:1] == " " or v[-1:] == " ")
             yield from per_record(ds, bad, c, f"{c} has leading or trailing spaces")
 
 

@@ -343,7 +343,7 @@ def natural_key(ds: Dataset) -> list[str] | None:
         elif cls == "events":
             keys = ["USUBJID", f"{p}TERM", f"{p}DECOD", f"{p}CAT", f"{p}SCAT", f"{p}STDTC"]
         elif cls == "interventions":
-            keys = ["USUBJID", f"{p}TRT", f"{p}CAT", f"{p}DOSE", f"{p}STDTC", f"{p}ENDTC"]
+            keys = ["USUBJID", f"{p}TRT", f"{p}CAT", f"{p}MOOD", f"{p}DOSE", f"{p}STDTC", f"{p}ENDTC", "VISITNUM"]
         else:
             return None
     keys = [k for k in keys if k in ds]
@@ -357,7 +357,8 @@ def no_duplicate_keys(pkg: Package):
     """No two records share the dataset's natural key: for findings USUBJID, --TESTCD, the result
     qualifiers (--CAT, --SCAT, --SPEC, --METHOD, --LOC, --LAT, --DIR, --POS, --EVAL, --NAM),
     VISITNUM, --TPTNUM, --TPTREF, --DTC; for events USUBJID, --TERM, --DECOD, --CAT, --SCAT,
-    --STDTC; for interventions USUBJID, --TRT, --CAT, --DOSE, --STDTC, --ENDTC; fixed keys for SV,
+    --STDTC; for interventions USUBJID, --TRT, --CAT, --MOOD, --DOSE, --STDTC, --ENDTC, VISITNUM
+    (planned administrations that did not occur differ only by visit); fixed keys for SV,
     SE, the trial design datasets, SUPP-- and RELREC (those present in the dataset)."""
     for ds in pkg:
         keys = natural_key(ds)
