@@ -54,6 +54,10 @@ def test_against_nlme(fits, nlme, structure, method):
     assert rel_close(fit.params[coef.index], coef).all(), (fit.params - coef).abs().max()
     assert rel_close(fit.bse[se.index], se).all(), (fit.bse - se).abs().max()
 
+    vis4 = ref[ref.quantity == "contrast"].set_index("col")["value"]
+    diff = fit.lsmean_diffs("ARMCD", by="AVISIT").set_index("AVISIT").loc["VIS4"]
+    assert rel_close([diff["estimate"], diff["se"]], [vis4["estimate"], vis4["se"]]).all()
+
     cov = ref[ref.quantity == "cov"].pivot(index="row", columns="col", values="value")
     ours = fit.covariance.loc[cov.index, cov.columns].to_numpy()
     assert np.abs(ours - cov.to_numpy()).max() <= 1e-4 * np.abs(cov.to_numpy()).max()

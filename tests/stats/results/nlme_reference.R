@@ -16,6 +16,8 @@
 #   se_nlme    nlme's summary() standard error
 #   neg2ll     -2 * logLik(fit) as nlme reports it
 #   cov        within-subject covariance matrix (row, col = visit)
+#   contrast   TRT - PBO at VIS4 (ARMCDTRT + ARMCDTRT:AVISITVIS4, = the LS-mean difference in
+#              this model): row "VIS4", col "estimate" or "se" (model-based, as se above)
 #   n, p       observations used and fixed-effect columns
 # For gls, nlme's REML log-likelihood uses the same constant as SAS's -2 Res Log Likelihood
 # ((N - p) log 2 pi + log|V| + log|X'V^-1 X| + r'V^-1 r): the UN value is SAS's 3386.4499.
@@ -90,6 +92,11 @@ for (model in names(structures)) {
       add(model, method, "se_nlme", nm, "", se_nlme[[nm]])
     }
     add(model, method, "neg2ll", "", "", -2 * as.numeric(logLik(fit)))
+    l <- setNames(numeric(length(coef(fit))), names(coef(fit)))
+    l[c("ARMCDTRT", "ARMCDTRT:AVISITVIS4")] <- 1
+    scale <- if (method == "ML") (N - p) / N else 1
+    add(model, method, "contrast", "VIS4", "estimate", sum(l * coef(fit)))
+    add(model, method, "contrast", "VIS4", "se", sqrt(scale * drop(t(l) %*% vcov(fit) %*% l)))
     V <- as.matrix(getVarCov(fit, individual = full_id))
     vis <- levels(d$AVISIT)
     for (i in seq_along(vis)) for (j in seq_along(vis)) add(model, method, "cov", vis[i], vis[j], V[i, j])
