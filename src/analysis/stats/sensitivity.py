@@ -30,8 +30,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import patsy
-import statsmodels.api as sm
-import statsmodels.formula.api as smf
 
 from .design import _categorical_with_reference, formula_columns
 from .lsmeans import grid_matrix, level_pairs
@@ -70,6 +68,8 @@ def fit_random_slope(formula: str, data: pd.DataFrame, *, subject: str, time: st
         raise ValueError(f"formula {formula!r} needs one response column")
     _check_numeric(data, lhs[0], "response")
     _check_numeric(data, time, "time")
+    import statsmodels.formula.api as smf  # lazily: statsmodels takes ~0.6 s to import
+
     used = list(dict.fromkeys(lhs + rhs + [subject, time]))
     df = data[used].dropna()
     model = smf.mixedlm(formula, df, groups=df[subject], re_formula=f"~{time}")
@@ -122,6 +122,8 @@ def ancova(data: pd.DataFrame, response: str, treatment: str, covariates=(), *,
         if not pd.api.types.is_numeric_dtype(df[c]) or pd.api.types.is_bool_dtype(df[c]):
             df[c] = _categorical_with_reference(df[c], c)
     rhs = " + ".join(f"Q({c!r})" for c in [treatment] + covariates)
+    import statsmodels.api as sm
+
     y, X = patsy.dmatrices(f"Q({response!r}) ~ {rhs}", df, return_type="dataframe")
     model = sm.OLS(y, X).fit()
     design_info = X.design_info
