@@ -336,3 +336,12 @@ def test_visit_order_is_natural():
     df["y"] = rng.normal(size=len(df))
     fit = fit_mmrm("y ~ v", df, subject="id", visit="v", covariance="CS")
     assert list(fit.covariance.index) == visits
+
+
+def test_numeric_visit_stays_numeric_in_the_formula(fev, un_fit):
+    trend = fit_mmrm("FEV1 ~ ARMCD + VISITN", fev, subject="USUBJID", visit="VISITN")
+    assert "VISITN" in trend.params.index and len(trend.params) == 3
+    assert list(trend.covariance.index) == ["1", "2", "3", "4"]
+    per_visit = fit_mmrm("FEV1 ~ ARMCD*C(VISITN) + RACE + SEX", fev, subject="USUBJID",
+                         visit="VISITN", reference={"ARMCD": "PBO", "SEX": "Male"})
+    assert per_visit.neg2_loglik == pytest.approx(un_fit.neg2_loglik, abs=1e-6)

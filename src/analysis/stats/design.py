@@ -9,6 +9,10 @@ Rows with a missing response or a missing covariate are dropped (as SAS and
 ``na.action = na.omit`` do); under the MMRM likelihood the subject keeps its other visits
 (missing at random).
 
+A numeric visit column (VISITN) indexes the covariance as its sorted values and stays
+numeric in the formula, so ``y ~ VISITN`` is a linear trend; write ``C(VISITN)`` (or give it a
+``reference`` level) for one mean per visit.
+
 Reference levels: ``reference={"ARMCD": "PBO"}`` puts that level first, so patsy's default
 Treatment coding uses it as the reference; other text columns take their sorted first level
 (R's default). The visit column's levels are ordered naturally (VIS2 before VIS10) unless
@@ -151,8 +155,12 @@ def prepare(data: pd.DataFrame, formula: str, *, subject: str, visit: str,
         raise ValueError(f"no rows left after dropping missing values of {response!r} "
                          "and the covariates")
 
-    df[visit] = _categorical_with_reference(df[visit], visit, reference.get(visit), visit_levels)
-    visits = list(df[visit].cat.categories)
+    visit_cat = _categorical_with_reference(df[visit], visit, reference.get(visit), visit_levels)
+    numeric_visit = (pd.api.types.is_numeric_dtype(df[visit]) and visit not in reference
+                     and not isinstance(df[visit].dtype, pd.CategoricalDtype))
+    if not numeric_visit:  # a numeric visit column stays numeric for the formula (a trend)
+        df[visit] = visit_cat
+    visits = list(visit_cat.cat.categories)
     if len(visits) < 2:
         raise ValueError(f"visit column {visit!r} has a single level ({visits[0]!r}) among the "
                          "analysed rows; repeated measures need at least two visits")
@@ -180,7 +188,7 @@ def prepare(data: pd.DataFrame, formula: str, *, subject: str, visit: str,
                     for t, s in X_df.design_info.term_slices.items()}
     return Prepared(
         data=df, y=y_df.to_numpy(dtype=float).ravel(), X=X, columns=list(X_df.columns),
-        subject=np.asarray(subj_codes), visit=df[visit].cat.codes.to_numpy(),
+        subject=np.asarray(subj_codes), visit=visit_cat.cat.codes.to_numpy(),
         visits=visits, subjects=list(subjects), design_info=X_df.design_info,
         response=response, subject_col=subject, visit_col=visit, n_dropped=n_dropped,
         term_columns=term_columns)
