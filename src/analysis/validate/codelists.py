@@ -17,16 +17,8 @@ import csv
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from analysis.define.ct import ValueCodelist  # one definition of a value-level codelist row
 from analysis.errors import SpecError
-
-
-@dataclass(frozen=True)
-class ValueCodelist:
-    dataset: str
-    variable: str
-    where_variable: str
-    where_value: str
-    codelist: str
 
 
 @dataclass
