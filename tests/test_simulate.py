@@ -269,3 +269,9 @@ def test_large_studies_open_more_sites_and_keep_subject_numbers_valid(study):
     assert subjects["SUBJID"].str.fullmatch(pattern).all()
     assert subjects["SUBJID"].is_unique
     assert subjects["site"].nunique() > 3
+
+
+def test_no_medication_is_recorded_twice_on_one_day(export):
+    _, f = export
+    cm = f["concomitant_meds"]
+    assert not cm.duplicated(["SUBJID", "CMTRT", "CMSTDAT"]).any()

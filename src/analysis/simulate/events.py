@@ -354,17 +354,20 @@ def concomitant_meds(subjects, ae_form: pd.DataFrame, seed: int) -> pd.DataFrame
     alb_date = subjects["day1"].to_numpy()[idx] + _days(day - 1)
     mask = np.zeros(len(idx), bool) | True
     sub = subjects.iloc[idx].reset_index(drop=True)
+    # At most one albumin infusion per subject and day (two draws can land on the same day).
     rows.append(pd.DataFrame({
         "SUBJID": sub["SUBJID"], "CMTRT": "Human albumin", "CMCLASS": "ALBUMIN", "CMINDC": "Hypoalbuminaemia",
         "CMDOSE": "10", "CMDOSU": "g", "CMROUTE": "INTRAVENOUS", "CMFREQ": "ONCE", "_start": alb_date[mask],
-        "CMSTDAT": fmt.dates(alb_date), "CMONGO": "N", "CMENDAT": fmt.dates(alb_date)}))
+        "CMSTDAT": fmt.dates(alb_date), "CMONGO": "N", "CMENDAT": fmt.dates(alb_date)}).drop_duplicates(
+        ["SUBJID", "CMSTDAT"]))
     # Paracetamol for fevers reported as AEs.
     fev = ae_form[ae_form["AEDECOD"] == "Fever"]
     fdate = np.array(fev["AESTDAT"].str.replace("UK", "01"), dtype="datetime64[D]") if len(fev) else np.array([], "datetime64[D]")
     rows.append(pd.DataFrame({
         "SUBJID": fev["SUBJID"].to_numpy(), "CMTRT": "Paracetamol", "CMCLASS": "ANTIPYRETIC", "CMINDC": "Fever",
         "CMDOSE": "500", "CMDOSU": "mg", "CMROUTE": "ORAL", "CMFREQ": "ONCE", "_start": fdate,
-        "CMSTDAT": fmt.dates(fdate), "CMONGO": "N", "CMENDAT": fmt.dates(fdate)}))
+        "CMSTDAT": fmt.dates(fdate), "CMONGO": "N", "CMENDAT": fmt.dates(fdate)}).drop_duplicates(
+        ["SUBJID", "CMSTDAT"]))
     cm = pd.concat(rows, ignore_index=True).sort_values(["SUBJID", "_start", "CMTRT"], kind="stable")
     cm.insert(1, "CMSPID", (cm.groupby("SUBJID").cumcount() + 1).astype(str))
     return cm.drop(columns=["_start"]).reset_index(drop=True).astype(str)
