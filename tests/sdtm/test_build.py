@@ -140,3 +140,16 @@ def test_relrec_links_each_liver_event_to_its_adverse_event(sdtm):
         c = ce[(ce["USUBJID"] == p[("USUBJID", "CE")]) & (ce["CESEQ"] == float(p[("IDVARVAL", "CE")]))].iloc[0]
         a = ae[(ae["USUBJID"] == p[("USUBJID", "AE")]) & (ae["AESEQ"] == float(p[("IDVARVAL", "AE")]))].iloc[0]
         assert c["CESTDTC"].startswith(a["AESTDTC"][:7])
+
+
+def test_bad_cutoff_and_missing_tables_are_one_line_errors(tmp_path, capsys):
+    from analysis.cli import main
+
+    study = str(ROOT / "specs" / "study.yaml")
+    assert main(["sdtm", "--raw-tables", str(tmp_path), "--out", str(tmp_path / "o"), "--study", study,
+                 "--cutoff", "notadate"]) == 2
+    assert capsys.readouterr().err == "ERROR cutoff 'notadate' is not a date YYYY-MM-DD\n"
+    assert main(["sdtm", "--raw-tables", str(tmp_path), "--out", str(tmp_path / "o"), "--study", study]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("ERROR ") and "validated table missing" in err and "Traceback" not in err
+    assert not (tmp_path / "o").exists()

@@ -93,10 +93,13 @@ def build_sdtm(raw_tables: str | Path, study: Study, out_dir: str | Path,
 
     Domains are written one at a time and then released; `keep=True` also returns them
     (conformed), which tests use on small studies."""
+    try:
+        stamp = dt.date.fromisoformat(cutoff) if cutoff else DEFAULT_STAMP
+    except ValueError:
+        raise UserError(f"cutoff '{cutoff}' is not a date YYYY-MM-DD") from None
     spec_dir = Path(spec_dir or study.path.parent / "sdtm")
     specs = load_sdtm_specs(spec_dir)
     raw = read_raw_tables(raw_tables, study)
-    stamp = dt.date.fromisoformat(cutoff) if cutoff else DEFAULT_STAMP
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".sdtm-", dir=out_dir))
