@@ -137,6 +137,15 @@ class Study:
         return re.compile(self.data["unscheduled_visit_pattern"])
 
     @cached_property
+    def pre_dose_timepoints(self) -> frozenset[str]:
+        """Planned time points taken before the infusion starts (negative minutes)."""
+        return frozenset(t["tpt"] for t in self.data["infusion_timepoints"] if t["minutes"] < 0)
+
+    @property
+    def screening_epoch(self) -> str:
+        return self.data["elements"][0]["epoch"]
+
+    @cached_property
     def sdtm_unscheduled_pattern(self) -> re.Pattern:
         return re.compile(self.data["sdtm_unscheduled_visit_pattern"])
 

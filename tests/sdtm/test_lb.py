@@ -37,4 +37,4 @@ def test_baseline_is_the_last_value_before_the_first_infusion_start():
         "LBSTRESC": ["5", "6", "9", "7", ""],
     })
     dm = pd.DataFrame({"USUBJID": ["S"], "RFXSTDTC": ["2024-01-10T09:30"]})
-    assert baseline_flag(lb, dm).tolist() == ["", "Y", "", "", ""]
+    assert baseline_flag(lb, dm, frozenset({"PRE-DOSE"})).tolist() == ["", "Y", "", "", ""]

@@ -102,8 +102,8 @@ def build_mh(mh: pd.DataFrame, dm: pd.DataFrame, study: Study) -> pd.DataFrame:
     out["MHENDTC"] = iso_dtc(mh["MHENDAT"])
     ongoing = mh["MHONGO"].eq("Y")
     out["MHENRTPT"] = np.where(ongoing, "ONGOING", "")
-    out["MHENTPT"] = np.where(ongoing, "SCREENING", "")
-    out["EPOCH"] = "SCREENING"
+    out["MHENTPT"] = np.where(ongoing, study.screening_epoch, "")
+    out["EPOCH"] = study.screening_epoch
     return _seq(out, "MH", ["MHSTDTC", "MHSPID"])
 
 
@@ -121,7 +121,7 @@ def build_ie(ie: pd.DataFrame, dm: pd.DataFrame, study: Study) -> pd.DataFrame:
     out["IESTRESC"] = f["IEMET"]
     out["VISITNUM"] = float(study.visits[0]["visitnum"])
     out["VISIT"] = study.visits[0]["visit"]
-    out["EPOCH"] = "SCREENING"
+    out["EPOCH"] = study.screening_epoch
     out["IEDTC"] = iso_dtc(f["IEDAT"])
     out["IEDY"] = study_day(out["IEDTC"], out["USUBJID"].map(dm.set_index("USUBJID")["RFSTDTC"]))
     return _seq(out, "IE", ["IETESTCD"])

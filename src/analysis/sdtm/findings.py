@@ -10,7 +10,7 @@ import pandas as pd
 
 from analysis.sdtm.derive import epoch_at, iso_dtc, raw_rows, study_day, usubjid
 from analysis.sdtm.exposure import add_visit_numbers
-from analysis.sdtm.lb import number_text
+from analysis.sdtm.lb import baseline_flag, number_text
 from analysis.specs import Study, read_yaml
 
 
@@ -93,24 +93,10 @@ def build_findings(domain: str, entries, raw: dict[str, pd.DataFrame], dm: pd.Da
         tpts = {t["tpt"]: float(t["tptnum"]) for t in study.data["infusion_timepoints"]}
         out["VSTPT"] = f["TPT"].to_numpy()
         out["VSTPTNUM"] = out["VSTPT"].map(tpts)
-        out["VSTPTREF"] = np.where(out["VSTPT"] != "", "START OF INFUSION", "")
-    out[f"{p}LOBXFL"] = _last_before_exposure(out, p, dm)
+        out["VSTPTREF"] = np.where(out["VSTPT"] != "", study.data["timepoint_reference"], "")
+    out[f"{p}LOBXFL"] = baseline_flag(out, dm, study.pre_dose_timepoints, prefix=p)
     order = [f"{p}CAT", f"{p}DTC"] + ([f"{p}TPTNUM"] if domain == "VS" else [])
     out["_row"] = np.arange(len(out))
     out = out.sort_values(["USUBJID", *order, "_row"], kind="stable", na_position="first").drop(columns="_row")
     out[f"{p}SEQ"] = (out.groupby("USUBJID").cumcount() + 1).astype(float)
     return out.reset_index(drop=True)
-
-
-def _last_before_exposure(out: pd.DataFrame, p: str, dm: pd.DataFrame) -> np.ndarray:
-    rfx = out["USUBJID"].map(dm.set_index("USUBJID")["RFXSTDTC"]).fillna("")
-    dtc = out[f"{p}DTC"]
-    tpt_ok = out["VSTPT"].isin(["", "PRE-DOSE"]) if "VSTPT" in out else True
-    before = np.where((dtc.str.len() == 16) & (rfx.str.len() == 16), dtc <= rfx,
-                      (dtc.str[:10] < rfx.str[:10]) | ((dtc.str[:10] == rfx.str[:10]) & tpt_ok))
-    cand = out[(out[f"{p}ORRES"] != "") & (rfx != "") & (dtc != "") & before]
-    last = cand.assign(_i=cand.index).sort_values(["USUBJID", f"{p}TESTCD", f"{p}DTC", "_i"]).groupby(
-        ["USUBJID", f"{p}TESTCD"]).tail(1)
-    flag = np.full(len(out), "", dtype=object)
-    flag[out.index.get_indexer(last.index)] = "Y"
-    return flag

@@ -50,25 +50,27 @@ def standardise_results(result: pd.Series, unit: pd.Series, testcd: pd.Series, s
     return pd.DataFrame({"LBSTRESC": stresc, "LBSTRESN": std, "LBSTRESU": stresu, "factor": factor})
 
 
-def add_baseline_flag(lb: pd.DataFrame, dm: pd.DataFrame) -> pd.DataFrame:
+def add_baseline_flag(lb: pd.DataFrame, dm: pd.DataFrame, pre_dose: frozenset[str]) -> pd.DataFrame:
     """Adds LBLOBXFL (see baseline_flag) to a copy of `lb`."""
     out = lb.copy()
-    out["LBLOBXFL"] = baseline_flag(out, dm)
+    out["LBLOBXFL"] = baseline_flag(out, dm, pre_dose)
     return out
 
 
-def baseline_flag(out: pd.DataFrame, dm: pd.DataFrame) -> np.ndarray:
-    """LBLOBXFL: last non-missing result per subject and test on or before the first infusion
-    start (date and time; a same-day sample without time counts as pre-dose only when its time
-    point says PRE-DOSE or it has no time point)."""
+def baseline_flag(out: pd.DataFrame, dm: pd.DataFrame, pre_dose: frozenset[str], prefix: str = "LB") -> np.ndarray:
+    """--LOBXFL: last non-missing result per subject and test on or before the first infusion
+    start (date and time; a same-day record without time counts only when its time point is
+    one of `pre_dose` (study.pre_dose_timepoints) or it has no time point)."""
+    p = prefix
     rfx = out["USUBJID"].map(dm.set_index("USUBJID")["RFXSTDTC"]).fillna("")
-    has_result = out["LBSTRESC"] != ""
-    dtc = out["LBDTC"]
-    full_time = (dtc.str.len() == 16) & (rfx.str.len() == 16)
-    before = np.where(full_time, dtc <= rfx, (dtc.str[:10] < rfx.str[:10]) |
-                      ((dtc.str[:10] == rfx.str[:10]) & out["LBTPT"].isin(["", "PRE-DOSE"])))
-    cand = out[has_result & (rfx != "") & before & (dtc != "")]
-    last = cand.sort_values(["USUBJID", "LBTESTCD", "LBDTC"]).groupby(["USUBJID", "LBTESTCD"]).tail(1)
+    dtc = out[f"{p}DTC"]
+    tpt = out[f"{p}TPT"] if f"{p}TPT" in out else pd.Series("", index=out.index)
+    same_day_ok = tpt.isin({"", *pre_dose})
+    before = np.where((dtc.str.len() == 16) & (rfx.str.len() == 16), dtc <= rfx,
+                      (dtc.str[:10] < rfx.str[:10]) | ((dtc.str[:10] == rfx.str[:10]) & same_day_ok))
+    cand = out[(out[f"{p}STRESC"] != "") & (rfx != "") & (dtc != "") & before]
+    last = cand.assign(_i=cand.index).sort_values(["USUBJID", f"{p}TESTCD", f"{p}DTC", "_i"]).groupby(
+        ["USUBJID", f"{p}TESTCD"]).tail(1)
     flag = np.full(len(out), "", dtype=object)
     flag[out.index.get_indexer(last.index)] = "Y"
     return flag
@@ -123,7 +125,7 @@ def build_lb(local: pd.DataFrame, central: pd.DataFrame, dm: pd.DataFrame, se: p
     tpts = {t["tpt"]: float(t["tptnum"]) for t in study.data["infusion_timepoints"]}
     lb["LBTPTNUM"] = lb["LBTPT"].map(tpts)
     on_infusion = lb["LBTPT"] != ""
-    lb["LBTPTREF"] = np.where(on_infusion, "START OF INFUSION", "")
+    lb["LBTPTREF"] = np.where(on_infusion, study.data["timepoint_reference"], "")
     ex_start = _infusion_starts(dm, se)
     key = pd.MultiIndex.from_arrays([lb["USUBJID"], lb["LBDTC"].str[:10]])
     lb["LBRFTDTC"] = np.where(on_infusion, ex_start.reindex(key).fillna("").to_numpy(), "")
@@ -131,7 +133,7 @@ def build_lb(local: pd.DataFrame, central: pd.DataFrame, dm: pd.DataFrame, se: p
     rfst = lb["USUBJID"].map(dm.set_index("USUBJID")["RFSTDTC"])
     lb["LBDY"] = study_day(lb["LBDTC"], rfst)
     lb["EPOCH"] = epoch_at(lb["LBDTC"], lb["USUBJID"], se)
-    lb["LBLOBXFL"] = baseline_flag(lb, dm)
+    lb["LBLOBXFL"] = baseline_flag(lb, dm, study.pre_dose_timepoints)
     lb["STUDYID"] = study.studyid
     lb["DOMAIN"] = "LB"
     del lb["factor"], lb["LLOQ"]

@@ -23,8 +23,8 @@ def build_se(dm: pd.DataFrame, infusions: pd.DataFrame, study: Study) -> pd.Data
     """One record per subject and element, in the order the subject passed through them."""
     elements = {e["etcd"]: e for e in study.data["elements"]}
     by_infusion = {e["infusion"]: e for e in study.data["elements"] if "infusion" in e}
-    screening = next(e for e in study.data["elements"] if e["epoch"] == "SCREENING")
-    follow_up = next(e for e in study.data["elements"] if e["epoch"] == "FOLLOW-UP")
+    # The spec lists elements in order: the first precedes treatment, the last follows it.
+    screening, follow_up = study.data["elements"][0], study.data["elements"][-1]
     rows = []
     # Screening: consent to first infusion, or to end of participation if never infused.
     rows.append(pd.DataFrame({"USUBJID": dm["USUBJID"], "ETCD": screening["etcd"], "SESTDTC": dm["RFICDTC"],
