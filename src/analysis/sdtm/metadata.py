@@ -1,5 +1,6 @@
-"""Dataset and variable metadata from specs/sdtm/*.csv, and the one function that makes a
-derived DataFrame conform to it (column order, types, sort) before it is written."""
+"""Dataset and variable metadata from specs/<standard>/{datasets,variables}.csv (SDTM and ADaM
+share the format; ADaM adds `length`, `method` and `subclass`), and the one function that makes
+a derived DataFrame conform to it (column order, types, sort) before it is written."""
 
 from __future__ import annotations
 
@@ -25,6 +26,8 @@ class Variable:
     codelist: str
     origin: str
     source: str
+    length: int | None = None  # Char: the longest value allowed (None: as long as the data)
+    method: str = ""  # how a Derived variable is computed (define.xml MethodDef)
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,7 @@ class DatasetSpec:
     structure: str
     keys: tuple[str, ...]
     variables: tuple[Variable, ...]
+    subclass: str = ""  # ADaM sub-class, e.g. TIME-TO-EVENT
 
     @property
     def names(self) -> list[str]:
@@ -42,6 +46,11 @@ class DatasetSpec:
 
 
 def _rows(path: Path) -> list[dict]:
+    """Rows of a CSV; for `x.csv` a folder `x/` of CSVs with the same header (one per dataset,
+    e.g. specs/adam/variables/ADSL.csv) is read instead when it exists."""
+    folder = path.with_suffix("")
+    if not path.exists() and folder.is_dir():
+        return [row for part in sorted(folder.glob("*.csv")) for row in _rows(part)]
     try:
         with open(path, newline="", encoding="utf-8") as fh:
             return list(csv.DictReader(fh))
@@ -50,16 +59,21 @@ def _rows(path: Path) -> list[dict]:
 
 
 def load_sdtm_specs(spec_dir: str | Path) -> dict[str, DatasetSpec]:
-    """Read datasets.csv and variables.csv; check names, labels and types fit XPT v5."""
+    """Read datasets.csv and variables.csv; check names, labels and types fit XPT v5.
+    The same reader serves specs/adam (see analysis.adam.metadata)."""
     spec_dir = Path(spec_dir)
     variables: dict[str, list[Variable]] = {}
     for i, r in enumerate(_rows(spec_dir / "variables.csv"), start=1):
         where = f"{spec_dir / 'variables.csv'}, row {i}"
         if len(r["variable"]) > 8 or len(r["label"]) > 40 or r["type"] not in (CHAR, NUM):
             raise SpecError(f"{where}: {r['variable']}: name <= 8, label <= 40 and type Char/Num required")
+        length = (r.get("length") or "").strip()
+        if length and not (length.isdigit() and 1 <= int(length) <= 200):
+            raise SpecError(f"{where}: {r['variable']}: length must be a whole number 1-200, not {length!r}")
         variables.setdefault(r["dataset"], []).append(Variable(
             dataset=r["dataset"], order=int(r["order"]), name=r["variable"], label=r["label"],
-            type=r["type"], core=r["core"], codelist=r["codelist"], origin=r["origin"], source=r["source"]))
+            type=r["type"], core=r["core"], codelist=r["codelist"], origin=r["origin"], source=r["source"],
+            length=int(length) if length else None, method=(r.get("method") or "").strip()))
     out = {}
     for r in _rows(spec_dir / "datasets.csv"):
         vs = tuple(sorted(variables.get(r["dataset"], []), key=lambda v: v.order))
@@ -70,7 +84,8 @@ def load_sdtm_specs(spec_dir: str | Path) -> dict[str, DatasetSpec]:
         if unknown:
             raise SpecError(f"{spec_dir / 'datasets.csv'}: {r['dataset']}: keys {unknown} are not variables")
         out[r["dataset"]] = DatasetSpec(name=r["dataset"], label=r["label"], cls=r["class"],
-                                        structure=r["structure"], keys=keys, variables=vs)
+                                        structure=r["structure"], keys=keys, variables=vs,
+                                        subclass=(r.get("subclass") or "").strip())
     return out
 
 
@@ -91,4 +106,9 @@ def conform(df: pd.DataFrame, spec: DatasetSpec) -> pd.DataFrame:
             out[v.name] = pd.to_numeric(col, errors="raise").astype(float)
         else:
             out[v.name] = col.astype(object).where(col.notna(), "").astype(str)
+            if v.length is not None:
+                too_long = out[v.name].str.len() > v.length
+                if too_long.any():
+                    raise ValueError(f"{spec.name}.{v.name}: {int(too_long.sum())} value(s) longer than the "
+                                     f"spec length {v.length}, e.g. {out[v.name][too_long].iloc[0]!r}")
     return out.sort_values(list(spec.keys), kind="stable").reset_index(drop=True)
