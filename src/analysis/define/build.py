@@ -1,4 +1,5 @@
-"""define.xml (Define-XML 2.1) for the SDTM datasets, from the specs that built them.
+"""define.xml (Define-XML 2.1) for the SDTM datasets, from the specs that built them (and the
+machinery `analysis.define.adam` reuses for the ADaM datasets).
 
 Dataset and variable metadata come from specs/sdtm (datasets.csv, variables.csv), test
 metadata from specs/sdtm/findings.yaml and specs/lab_tests.yaml, terminology from specs/ct,
@@ -85,6 +86,7 @@ class _Item:
     method: str | None = None
     value_list: str | None = None
     mandatory: str = "No"
+    display_format: str | None = None  # def:DisplayFormat (ADaM numeric dates)
 
 
 @dataclass
@@ -113,6 +115,12 @@ def _text(value) -> str:
 
 
 class _Define:
+    """The SDTM define.xml; `analysis.define.adam` subclasses it for ADaM, overriding what differs
+    (origins, value-level metadata, comments and the hooks that shape the ItemGroupDefs)."""
+    MODEL = "SDTM"             # FileOID, MetaDataVersion name and messages
+    PURPOSE = "Tabulation"
+    CLASS_ORDER = CLASS_ORDER
+
     def __init__(self, specs: dict[str, DatasetSpec], data: dict[str, pd.DataFrame], study: Study,
                  findings: dict, ct: Terminology):
         self.specs, self.data, self.study, self.findings, self.ct = specs, data, study, findings, ct
@@ -121,11 +129,38 @@ class _Define:
         self.vlm_items: list[_Item] = []
         self.value_lists: list[_ValueList] = []
         self.wheres: dict[str, _Where] = {}
-        self.methods: dict[str, str] = {}               # OID -> description
+        self.methods: dict[str, tuple[str, str]] = {}   # OID -> (name, description)
         self.comments: dict[str, str] = {}              # OID -> text
+        # specs/ct, plus codelists built from other specs (ADaM: PARAMCD from params.csv)
+        self.codelists: dict[str, Codelist] = dict(ct.codelists)
         self.codelist_terms: dict[str, tuple[Term, ...]] = {}
-        self.ordered = sorted(specs.values(), key=lambda s: (CLASS_ORDER.index(s.cls) if s.cls in CLASS_ORDER
-                                                             else len(CLASS_ORDER), s.name))
+        order = self.CLASS_ORDER
+        self.ordered = sorted(specs.values(), key=lambda s: (order.index(s.cls) if s.cls in order
+                                                             else len(order), s.name))
+
+    # ---- what differs between SDTM and ADaM in the XML ----------------------------------------
+    def ig_standard(self):
+        return self.ct.standard("IG")
+
+    def standards(self):
+        return self.ct.standards
+
+    def group_attrs(self, spec: DatasetSpec, df: pd.DataFrame) -> list[tuple[str, object]]:
+        custom = spec.name.startswith(CUSTOM_PREFIXES)
+        subject_level = "USUBJID" in spec.names
+        repeating = subject_level and bool(set(spec.keys) - {"STUDYID", "USUBJID"})
+        return [
+            ("OID", f"IG.{spec.name}"), ("Name", spec.name), ("Repeating", "Yes" if repeating else "No"),
+            ("IsReferenceData", "No" if subject_level else "Yes"), ("SASDatasetName", spec.name),
+            ("Domain", spec.name), ("Purpose", self.PURPOSE), (f"{DEF_}Structure", spec.structure),
+            (f"{DEF_}ArchiveLocationID", f"LF.{spec.name}"),
+            (f"{DEF_}StandardOID", None if custom else self.ig_standard().oid),
+            (f"{DEF_}IsNonStandard", "Yes" if custom else None),
+            (f"{DEF_}HasNoData", "Yes" if df.empty else None),
+            (f"{DEF_}CommentOID", f"COM.{spec.name}" if f"COM.{spec.name}" in self.comments else None)]
+
+    def class_element(self, group, spec: DatasetSpec) -> None:
+        _el(group, f"{DEF_}Class", [("Name", spec.cls)])
 
     # ---- origins -----------------------------------------------------------------------------
     def _forms_named(self, text: str) -> set[str]:
@@ -173,7 +208,7 @@ class _Define:
                     self.issues.append(f"{spec.name}.{v.name}: not ISO 8601: {', '.join(item.profile.bad[:5])}")
                 if v.origin == "Derived":
                     item.method = f"MT.{spec.name}.{v.name}"
-                    self.methods[item.method] = v.source
+                    self.methods[item.method] = (f"Algorithm to derive {spec.name}.{v.name}", v.source)
                 self.items[oid] = item
 
     # ---- value level -------------------------------------------------------------------------
@@ -186,12 +221,13 @@ class _Define:
         return oid
 
     def _ordered_values(self, values, codelist: str | None) -> list[str]:
-        order = {t.value: i for i, t in enumerate(self.ct.codelists[codelist].terms)} if (
-            codelist in self.ct.codelists) else {}
+        order = {t.value: i for i, t in enumerate(self.codelists[codelist].terms)} if (
+            codelist in self.codelists) else {}
         return sorted(values, key=lambda x: (order.get(x, len(order)), _natural(x)))
 
     def _value_list(self, spec: DatasetSpec, var: str, where_var: str, slices: list[tuple[str, dict]]) -> None:
-        """slices: (where value, overrides for the value-level item) in display order."""
+        """slices: (where value, overrides for the value-level item: label, source, origin_text,
+        codelist, origin, method) in display order. Slices without a value in the data are left out."""
         df = self.data[spec.name]
         parent = self.items[f"IT.{spec.name}.{var}"]
         numeric = next(v for v in spec.variables if v.name == var).type == NUM
@@ -202,9 +238,10 @@ class _Define:
             if prof.count == 0:
                 continue
             item = _Item(oid=f"{parent.oid}.{_oid_part(value)}", name=var, label=extra.get("label", parent.label),
-                         profile=prof, origin=parent.origin, source=extra.get("source", parent.source),
+                         profile=prof, origin=extra.get("origin", parent.origin),
+                         source=extra.get("source", parent.source),
                          origin_text=extra.get("origin_text", parent.origin_text), codelist=extra.get("codelist"),
-                         method=parent.method, mandatory=parent.mandatory)
+                         method=extra.get("method", parent.method), mandatory=parent.mandatory)
             refs.append((item, self._where(spec.name, where_var, value)))
         if refs:
             parent.value_list = f"VL.{spec.name}.{var}"
@@ -273,9 +310,9 @@ class _Define:
     # ---- codelists ---------------------------------------------------------------------------
     def check_codelists(self) -> None:
         used = sorted({i.codelist for i in [*self.items.values(), *self.vlm_items] if i.codelist})
-        unknown = [c for c in used if c not in self.ct.codelists]
+        unknown = [c for c in used if c not in self.codelists]
         if unknown:
-            raise SpecError(f"codelists {unknown} are referenced by the SDTM specs but missing from specs/ct")
+            raise SpecError(f"codelists {unknown} are referenced by the {self.MODEL} specs but missing from specs/ct")
         extra_visits: set[str] = set()
         for spec in self.ordered:
             df = self.data[spec.name]
@@ -287,10 +324,10 @@ class _Define:
                     checks += [(i.codelist, df.loc[df[self.wheres[w].item_oid.split(".")[-1]] ==
                                                    self.wheres[w].value, v.name]) for i, w in vl.refs]
                 for cid, values in checks:
-                    if not cid or self.ct.codelists[cid].is_external:
+                    if not cid or self.codelists[cid].is_external:
                         continue
                     present = set(values[values != ""].astype(str)) if v.type != NUM else set()
-                    allowed = set(self.ct.codelists[cid].values)
+                    allowed = set(self.codelists[cid].values)
                     if cid == VISIT_CODELIST:
                         extra_visits |= {x for x in present - allowed if self.study.unscheduled_pattern.match(x)
                                          or self.study.sdtm_unscheduled_pattern.match(x)}
@@ -298,7 +335,7 @@ class _Define:
                     for bad in sorted(present - allowed):
                         self.issues.append(f"{spec.name}.{v.name}: value '{bad}' is not in codelist {cid}")
         for cid in used:
-            terms = self.ct.codelists[cid].terms
+            terms = self.codelists[cid].terms
             if cid == VISIT_CODELIST:
                 terms += tuple(Term(value=x, decode="", nci_code="", status="sponsor",
                                     comment="unscheduled visit found in the data")
@@ -317,8 +354,11 @@ class _Define:
                 self.comments[f"COM.{spec.name}"] = (
                     f"Sponsor-defined custom domain {spec.name} ({spec.label}): the SDTMIG has no standard "
                     f"domain for these data; modelled on the {spec.cls.lower()} class.")
+        self.add_codelist_comments()
+
+    def add_codelist_comments(self) -> None:
         for cid in self.codelist_terms:
-            cl = self.ct.codelists[cid]
+            cl = self.codelists[cid]
             parts = [cl.comment] if cl.comment else []
             unconfirmed = [t.value for t in self.codelist_terms[cid] if t.status == "unconfirmed"]
             if unconfirmed:
@@ -355,7 +395,7 @@ def _item_def(parent, item: _Item) -> None:
     p = item.profile
     el = _el(parent, f"{ODM_}ItemDef", [("OID", item.oid), ("Name", item.name), ("DataType", p.data_type),
                                       ("Length", p.length), ("SignificantDigits", p.digits),
-                                      ("SASFieldName", item.name)])
+                                      ("SASFieldName", item.name), (f"{DEF_}DisplayFormat", item.display_format)])
     _translated(el, f"{ODM_}Description", item.label)
     if item.codelist:
         _el(el, f"{ODM_}CodeListRef", [("CodeListOID", f"CL.{item.codelist}")])
@@ -392,7 +432,8 @@ def _to_xml(d: _Define, study: Study, created: dt.datetime, stylesheet: bool) ->
 
     studyid = study.studyid
     root = etree.Element(f"{ODM_}ODM", nsmap={None: NS_ODM, "def": NS_DEF, "xlink": NS_XLINK})
-    for k, v in [("ODMVersion", "1.3.2"), ("FileType", "Snapshot"), ("FileOID", f"DEFINE.{_oid_part(studyid)}.SDTM"),
+    for k, v in [("ODMVersion", "1.3.2"), ("FileType", "Snapshot"),
+                 ("FileOID", f"DEFINE.{_oid_part(studyid)}.{d.MODEL}"),
                  ("CreationDateTime", created.strftime("%Y-%m-%dT%H:%M:%S")), ("Originator", studyid),
                  ("SourceSystem", "analysis"), ("SourceSystemVersion", __version__), (f"{DEF_}Context", "Submission")]:
         root.set(k, v)
@@ -402,14 +443,14 @@ def _to_xml(d: _Define, study: Study, created: dt.datetime, stylesheet: bool) ->
     _el(gv, f"{ODM_}StudyDescription", text=" ".join(str(study.data["study"]["title"]).split()))
     _el(gv, f"{ODM_}ProtocolName", text=studyid)
 
-    ig_std, ct_std = d.ct.standard("IG"), d.ct.standard("CT")
+    ig_std, ct_std = d.ig_standard(), d.ct.standard("CT")
     mdv = _el(study_el, f"{ODM_}MetaDataVersion", [
-        ("OID", f"MDV.{_oid_part(studyid)}.SDTMIG.{ig_std.version}"),
-        ("Name", f"Study {studyid}, SDTM data definitions"),
-        ("Description", f"SDTM data definitions for study {studyid} ({ig_std.name} {ig_std.version})"),
+        ("OID", f"MDV.{_oid_part(studyid)}.{_oid_part(ig_std.name)}.{ig_std.version}"),
+        ("Name", f"Study {studyid}, {d.MODEL} data definitions"),
+        ("Description", f"{d.MODEL} data definitions for study {studyid} ({ig_std.name} {ig_std.version})"),
         (f"{DEF_}DefineVersion", DEFINE_VERSION), (f"{DEF_}CommentOID", "COM.DEFINE")])
     stds = _el(mdv, f"{DEF_}Standards")
-    for s in d.ct.standards:
+    for s in d.standards():
         _el(stds, f"{DEF_}Standard", [("OID", s.oid), ("Name", s.name), ("Type", s.type),
                                    ("PublishingSet", s.publishing_set), ("Version", s.version), ("Status", s.status)])
     for vl in d.value_lists:
@@ -424,17 +465,7 @@ def _to_xml(d: _Define, study: Study, created: dt.datetime, stylesheet: bool) ->
         _el(rc, f"{ODM_}CheckValue", text=w.value)
     for spec in d.ordered:
         df = d.data[spec.name]
-        custom = spec.name.startswith(CUSTOM_PREFIXES)
-        subject_level = "USUBJID" in spec.names
-        repeating = subject_level and bool(set(spec.keys) - {"STUDYID", "USUBJID"})
-        ig = _el(mdv, f"{ODM_}ItemGroupDef", [
-            ("OID", f"IG.{spec.name}"), ("Name", spec.name), ("Repeating", "Yes" if repeating else "No"),
-            ("IsReferenceData", "No" if subject_level else "Yes"), ("SASDatasetName", spec.name),
-            ("Domain", spec.name), ("Purpose", "Tabulation"), (f"{DEF_}Structure", spec.structure),
-            (f"{DEF_}ArchiveLocationID", f"LF.{spec.name}"),
-            (f"{DEF_}StandardOID", None if custom else ig_std.oid), (f"{DEF_}IsNonStandard", "Yes" if custom else None),
-            (f"{DEF_}HasNoData", "Yes" if df.empty else None),
-            (f"{DEF_}CommentOID", f"COM.{spec.name}" if f"COM.{spec.name}" in d.comments else None)])
+        ig = _el(mdv, f"{ODM_}ItemGroupDef", d.group_attrs(spec, df))
         _translated(ig, f"{ODM_}Description", spec.label)
         for v in spec.variables:
             item = d.items[f"IT.{spec.name}.{v.name}"]
@@ -442,19 +473,18 @@ def _to_xml(d: _Define, study: Study, created: dt.datetime, stylesheet: bool) ->
             _el(ig, f"{ODM_}ItemRef", [("ItemOID", item.oid), ("OrderNumber", v.order), ("Mandatory", item.mandatory),
                                     ("KeySequence", key), ("MethodOID", item.method),
                                     (f"{DEF_}HasNoData", "Yes" if item.profile.count == 0 and not df.empty else None)])
-        _el(ig, f"{DEF_}Class", [("Name", spec.cls)])
+        d.class_element(ig, spec)
         leaf = _el(ig, f"{DEF_}leaf", [("ID", f"LF.{spec.name}"), (f"{XLINK_}href", f"{spec.name.lower()}.xpt")])
         _el(leaf, f"{DEF_}title", text=f"{spec.name.lower()}.xpt")
     for item in [*d.items.values(), *d.vlm_items]:
         _item_def(mdv, item)
     for cid in sorted(d.codelist_terms):
-        _codelist(mdv, d.ct.codelists[cid], d.codelist_terms[cid], ct_std.oid,
+        _codelist(mdv, d.codelists[cid], d.codelist_terms[cid], ct_std.oid,
                   f"COM.CL.{cid}" if f"COM.CL.{cid}" in d.comments else None)
     for oid in sorted(d.methods):
-        ds, var = oid.split(".")[1:3]
-        m = _el(mdv, f"{ODM_}MethodDef", [("OID", oid), ("Name", f"Algorithm to derive {ds}.{var}"),
-                                       ("Type", "Computation")])
-        _translated(m, f"{ODM_}Description", d.methods[oid])
+        name, description = d.methods[oid]
+        m = _el(mdv, f"{ODM_}MethodDef", [("OID", oid), ("Name", name), ("Type", "Computation")])
+        _translated(m, f"{ODM_}Description", description)
     for oid in sorted(d.comments):
         c = _el(mdv, f"{DEF_}CommentDef", [("OID", oid)])
         _translated(c, f"{ODM_}Description", d.comments[oid])
@@ -477,19 +507,25 @@ def _creation_time(created) -> dt.datetime:
         raise UserError(f"creation date '{created}' is not a date YYYY-MM-DD") from None
 
 
-def read_sdtm(sdtm_dir: Path, specs: dict[str, DatasetSpec]) -> dict[str, pd.DataFrame]:
+def read_datasets(folder: Path, specs: dict[str, DatasetSpec], model: str = "SDTM",
+                  specs_dir: str = "specs/sdtm") -> dict[str, pd.DataFrame]:
+    """The XPT file of every spec dataset in `folder`, its columns exactly the spec's variables."""
     from analysis.xpt import read_xpt
 
     data = {}
     for name, spec in specs.items():
-        path = sdtm_dir / f"{name.lower()}.xpt"
+        path = folder / f"{name.lower()}.xpt"
         if not path.is_file():
-            raise UserError(f"{path}: SDTM dataset not found (run `analysis sdtm` first)")
+            raise UserError(f"{path}: {model} dataset not found (run `analysis {model.lower()}` first)")
         df = read_xpt(path)
         if list(df.columns) != spec.names:
-            raise UserError(f"{path}: variables {list(df.columns)} differ from specs/sdtm ({spec.names})")
+            raise UserError(f"{path}: variables {list(df.columns)} differ from {specs_dir} ({spec.names})")
         data[name] = df
     return data
+
+
+def read_sdtm(sdtm_dir: Path, specs: dict[str, DatasetSpec]) -> dict[str, pd.DataFrame]:
+    return read_datasets(sdtm_dir, specs)
 
 
 def write_define(sdtm_dir: str | Path, specs_dir: str | Path, study: Study | str | Path, out_path: str | Path,
@@ -498,7 +534,8 @@ def write_define(sdtm_dir: str | Path, specs_dir: str | Path, study: Study | str
     """Write define.xml for the SDTM XPT files in `sdtm_dir`, atomically; with `stylesheet`, copy
     define2-1.xsl next to it and reference it. `created` (the data cutoff, say) becomes the ODM
     CreationDateTime; by default a fixed date, never the wall clock. Data values missing from
-    their codelist and dates that are not ISO 8601 are returned as `issues` (nothing fails)."""
+    their codelist and dates that are not ISO 8601 are returned as `issues` (nothing fails).
+    (`analysis.define.adam.write_adam_define` is the same for ADaM.)"""
     sdtm_dir, specs_dir, out_path = Path(sdtm_dir), Path(specs_dir), Path(out_path)
     when = _creation_time(created)
     study = study if isinstance(study, Study) else load_study(study)
@@ -506,6 +543,12 @@ def write_define(sdtm_dir: str | Path, specs_dir: str | Path, study: Study | str
     findings = read_yaml(specs_dir / "findings.yaml")["domains"]
     ct = load_ct(ct_dir)
     d = _Define(specs, read_sdtm(sdtm_dir, specs), study, findings, ct)
+    return write_built(d, study, out_path, when, stylesheet)
+
+
+def write_built(d: _Define, study: Study, out_path: Path, when: dt.datetime, stylesheet: bool) -> DefineResult:
+    """Complete `d` (variables, value level, codelists, comments), then write define.xml and the
+    stylesheet: the steps SDTM and ADaM share."""
     d.add_variables()
     d.add_value_level()
     d.check_codelists()
@@ -523,7 +566,7 @@ def write_define(sdtm_dir: str | Path, specs_dir: str | Path, study: Study | str
     if xsl is not None:
         xsl_path = out_path.parent / STYLESHEET_NAME
         _write_atomic(xsl_path, xsl)
-    return DefineResult(path=out_path, stylesheet=xsl_path, datasets=len(specs), variables=len(d.items),
+    return DefineResult(path=out_path, stylesheet=xsl_path, datasets=len(d.specs), variables=len(d.items),
                         value_level=len(d.vlm_items), codelists=len(d.codelist_terms), issues=d.issues)
 
 

@@ -1,4 +1,5 @@
-"""`analysis define`: write define.xml (Define-XML 2.1) for a folder of SDTM XPT files.
+"""`analysis define`: write define.xml (Define-XML 2.1) for a folder of SDTM or ADaM XPT files
+(`--sdtm DIR` or `--adam DIR`, exactly one).
 
 `run(argv)` is the whole command (its own argparse, messages and exit codes), so the main CLI
 can hand it everything after the word `define`, e.g. first thing in `analysis.cli.main`:
@@ -19,12 +20,16 @@ EXIT_USER_ERROR = 2
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="analysis define",
-                                description="write define.xml (Define-XML 2.1) for the SDTM XPT files")
-    p.add_argument("--sdtm", required=True, help="folder holding the SDTM XPT files (`analysis sdtm --out`)")
-    p.add_argument("--specs", default="specs/sdtm", help="SDTM metadata folder (datasets.csv, variables.csv, ...)")
+                                description="write define.xml (Define-XML 2.1) for the SDTM or the ADaM XPT files")
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument("--sdtm", help="folder holding the SDTM XPT files (`analysis sdtm --out`)")
+    which.add_argument("--adam", help="folder holding the ADaM XPT files")
+    p.add_argument("--specs", default="", help="metadata folder (default specs/sdtm with --sdtm: datasets.csv, "
+                                               "variables.csv, findings.yaml; specs/adam with --adam: datasets.csv, "
+                                               "variables.csv, params.csv)")
     p.add_argument("--study", default="specs/study.yaml")
     p.add_argument("--ct", default="specs/ct", help="controlled terminology folder")
-    p.add_argument("--out", default="", help="define.xml to write (default: SDTM folder/define.xml)")
+    p.add_argument("--out", default="", help="define.xml to write (default: the data folder/define.xml)")
     p.add_argument("--date", default="", help="ODM CreationDateTime as YYYY-MM-DD, e.g. the data cutoff "
                                                "(default 2000-01-01: never the wall clock)")
     p.add_argument("--no-stylesheet", action="store_true",
@@ -41,18 +46,22 @@ def run(argv: list[str] | None = None) -> int:
     (nothing written)."""
     args = build_parser().parse_args(argv)
     try:
+        from analysis.define.adam import write_adam_define
         from analysis.define.build import write_define
 
-        out = Path(args.out) if args.out else Path(args.sdtm) / "define.xml"
-        if not Path(args.sdtm).is_dir():
-            raise UserError(f"{args.sdtm}: SDTM folder not found")
+        model, folder = ("ADaM", args.adam) if args.adam is not None else ("SDTM", args.sdtm)
+        specs = args.specs or f"specs/{model.lower()}"
+        out = Path(args.out) if args.out else Path(folder) / "define.xml"
+        if not Path(folder).is_dir():
+            raise UserError(f"{folder}: {model} folder not found")
         validate = not args.no_validate
         if validate:
             from analysis.define.validate import define_xsd_path
 
             define_xsd_path()  # fail before writing when odmlib is missing
-        result = write_define(args.sdtm, args.specs, args.study, out, args.ct, created=args.date or None,
-                              stylesheet=not args.no_stylesheet)
+        write = write_adam_define if model == "ADaM" else write_define
+        result = write(folder, specs, args.study, out, args.ct, created=args.date or None,
+                       stylesheet=not args.no_stylesheet)
         for issue in result.issues:
             print(f"WARNING {issue}", file=sys.stderr)
         print(f"define: {result.path}: {result.datasets} datasets, {result.variables} variables, "
