@@ -1,0 +1,114 @@
+"""Analysis visit windows and the one-record-per-window flag.
+
+Rule (documented in docs/adam.md; windows come from specs/study.yaml, domain reference 7.7):
+* every scheduled visit of an assessment's schedule is a window [AWLO, AWHI] in study days
+  around a target day AWTARGET; visits tied to an infusion are centred on the subject's actual
+  infusion day (target = infusion day + offset), so a late second infusion moves its Day 30 /
+  Day 31 / Day 35 windows with it;
+* a record goes to the window, among those containing its study day, whose target is nearest
+  (on a tie, the later visit); a record in no window keeps AVISIT empty: it is kept for
+  worst-value and shift analyses but is not in by-visit summaries;
+* the baseline record (ABLFL = "Y") gets AVISIT "BASELINE" (AVISITN 0);
+* ANL01FL = "Y" marks one record per subject, parameter, window (and time point): the one
+  nearest the target day; on a tie the later one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from analysis.adam.derive.checks import require_columns
+
+BASELINE_AVISIT, BASELINE_AVISITN = "BASELINE", 0.0
+WINDOW_COLUMNS = ("AVISIT", "AVISITN", "AWTARGET", "AWLO", "AWHI")
+
+
+def derive_vars_avisit(df: pd.DataFrame, windows: pd.DataFrame, by_vars: Sequence[str], *,
+                       day: str = "ADY") -> pd.DataFrame:
+    """Add AVISIT, AVISITN, AWTARGET, AWLO, AWHI and AWTDIFF (days from the target) by
+    putting each record in the window with the nearest target that contains its study day.
+
+    `windows` has `by_vars` plus AVISIT, AVISITN, AWTARGET, AWLO, AWHI (one row per window,
+    e.g. per subject and schedule). Only the windows whose targets are nearest below and above
+    the record's day are considered, so windows must not reach past a neighbouring target.
+
+    >>> w = pd.DataFrame({"S": ["lab"] * 2, "AVISIT": ["DAY 28", "WEEK 12"], "AVISITN": [7.0, 17.0],
+    ...                   "AWTARGET": [28.0, 85.0], "AWLO": [25.0, 78.0], "AWHI": [28.0, 92.0]})
+    >>> df = pd.DataFrame({"S": ["lab"] * 3, "ADY": [27.0, 60.0, 90.0]})
+    >>> derive_vars_avisit(df, w, ["S"])[["AVISIT", "AWTDIFF"]].values.tolist()
+    [['DAY 28', 1.0], ['', nan], ['WEEK 12', 5.0]]
+    """
+    require_columns(df, [*by_vars, day], "derive_vars_avisit")
+    require_columns(windows, [*by_vars, *WINDOW_COLUMNS], "derive_vars_avisit (windows)")
+    by_vars = list(by_vars)
+    rec = df[by_vars + [day]].copy()
+    rec["_ROW"] = np.arange(len(rec))
+    rec = rec[rec[day].notna()].sort_values(day, kind="stable")
+    rec[day] = rec[day].astype(float)
+    w = windows[by_vars + list(WINDOW_COLUMNS)].copy()
+    w["AWTARGET"] = w["AWTARGET"].astype(float)
+    w = w.sort_values("AWTARGET", kind="stable")
+    picks = []
+    for direction in ("backward", "forward"):
+        m = pd.merge_asof(rec, w, left_on=day, right_on="AWTARGET", by=by_vars, direction=direction)
+        inside = m["AWLO"].notna() & (m[day] >= m["AWLO"]) & (m[day] <= m["AWHI"])
+        m = m[inside].copy()
+        m["AWTDIFF"] = (m[day] - m["AWTARGET"]).abs()
+        picks.append(m)
+    both = pd.concat(picks, ignore_index=True)
+    # nearest target wins; on a tie the later visit (larger target)
+    both = both.sort_values(["_ROW", "AWTDIFF", "AWTARGET"], ascending=[True, True, False], kind="stable")
+    chosen = both.drop_duplicates("_ROW").set_index("_ROW")
+    out = df.copy()
+    rows = np.arange(len(df))
+    for col in (*WINDOW_COLUMNS, "AWTDIFF"):
+        values = chosen[col].reindex(rows)
+        out[col] = (values.fillna("").to_numpy() if col == "AVISIT" else values.to_numpy(dtype=float))
+    return out
+
+
+def derive_var_baseline_avisit(df: pd.DataFrame, *, flag: str = "ABLFL") -> pd.DataFrame:
+    """Put the baseline record in its own analysis visit, AVISIT "BASELINE" (AVISITN 0), with
+    no window.
+
+    >>> df = pd.DataFrame({"ABLFL": ["Y", ""], "AVISIT": ["DAY -1", "DAY 7"], "AVISITN": [2.0, 6.0],
+    ...                    "AWTARGET": [-1.0, 7.0], "AWLO": [-1.0, 6.0], "AWHI": [-1.0, 8.0], "AWTDIFF": [0.0, 1.0]})
+    >>> derive_var_baseline_avisit(df)[["AVISIT", "AVISITN"]].values.tolist()
+    [['BASELINE', 0.0], ['DAY 7', 6.0]]
+    """
+    require_columns(df, [flag, *WINDOW_COLUMNS, "AWTDIFF"], "derive_var_baseline_avisit")
+    out = df.copy()
+    is_base = out[flag] == "Y"
+    out.loc[is_base, "AVISIT"] = BASELINE_AVISIT
+    out.loc[is_base, "AVISITN"] = BASELINE_AVISITN
+    for col in ("AWTARGET", "AWLO", "AWHI", "AWTDIFF"):
+        out.loc[is_base, col] = np.nan
+    return out
+
+
+def derive_var_anl01fl(df: pd.DataFrame, by_vars: Sequence[str], *, order: Sequence[str] = ("ADY",),
+                       value: str = "AVAL", value_c: str | None = "AVALC", new_var: str = "ANL01FL") -> pd.DataFrame:
+    """Flag "Y" on one record per `by_vars` group (e.g. USUBJID, PARAMCD, AVISIT[, ATPT])
+    among records with an AVISIT and a value: the smallest AWTDIFF, on a tie the last by `order`.
+
+    >>> df = pd.DataFrame({"USUBJID": ["1"] * 3, "PARAMCD": ["ALT"] * 3, "AVISIT": ["DAY 7"] * 2 + [""],
+    ...                    "AWTDIFF": [1.0, 1.0, np.nan], "ADY": [6.0, 8.0, 50.0], "AVAL": [1.0, 2.0, 3.0]})
+    >>> derive_var_anl01fl(df, ["USUBJID", "PARAMCD", "AVISIT"], value_c=None)["ANL01FL"].tolist()
+    ['', 'Y', '']
+    """
+    require_columns(df, [*by_vars, "AVISIT", "AWTDIFF", *order, value] + ([value_c] if value_c else []),
+                    "derive_var_anl01fl")
+    has_value = df[value].notna()
+    if value_c:
+        has_value |= df[value_c].fillna("").astype(str) != ""
+    cand = df[(df["AVISIT"] != "") & has_value].copy()
+    cand["_DIFF"] = cand["AWTDIFF"].fillna(0.0)  # the baseline record has no window: distance 0
+    cand = cand.sort_values([*by_vars, "_DIFF", *order], ascending=[True] * len(by_vars) + [True] + [False] * len(order),
+                            kind="stable")
+    keep = cand.groupby(list(by_vars), sort=False, dropna=False).head(1).index
+    out = df.copy()
+    out[new_var] = np.where(out.index.isin(keep), "Y", "")
+    return out
