@@ -1,8 +1,10 @@
-"""An SDTM package as the rules see it: each dataset's records and metadata, plus the optional
-dataset/variable specs, study spec and codelists.
+"""An SDTM or ADaM package as the rules see it: each dataset's records and metadata, plus the
+optional dataset/variable specs (and, for ADaM, the parameters), study spec and codelists.
 
 Character values are str with "" for null; numeric values are float with NaN for null
-(that is how XPT stores them). Record numbers are 1-based positions in the file.
+(that is how XPT stores them). SAS dates, datetimes and times stay numbers (days or seconds
+since 1960-01-01, seconds since midnight), whatever display format the file gives them.
+Record numbers are 1-based positions in the file.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ SPECIAL = ("DM", "SE", "SV", "CO", "SM")
 
 @dataclass
 class Dataset:
-    """One SDTM dataset: `name` is the upper-case dataset name (the file name without .xpt)."""
+    """One dataset: `name` is the upper-case dataset name (the file name without .xpt)."""
 
     name: str
     data: pd.DataFrame
@@ -110,13 +112,16 @@ class Dataset:
 
 @dataclass
 class Package:
-    """The datasets of one SDTM folder, with what is known about the study (all optional)."""
+    """The datasets of one SDTM or ADaM folder, with what is known about the study (all
+    optional). `standard` picks the rules that check it."""
 
     datasets: dict[str, Dataset]
     specs: dict | None = None  # dataset name -> analysis.sdtm.metadata.DatasetSpec
     study: object | None = None  # analysis.specs.Study
     codelists: Codelists = field(default_factory=Codelists)
     notes: list[str] = field(default_factory=list)
+    standard: str = "sdtm"  # "sdtm" or "adam"
+    params: dict | None = None  # ADaM: dataset -> {PARAMCD: analysis.adam.metadata.Param}
 
     def get(self, name: str) -> Dataset | None:
         return self.datasets.get(name)
@@ -140,6 +145,23 @@ class Package:
         out = usubjid.map(dm[variable])
         return out.fillna("") if dm[variable].dtype == object else out
 
+    @cached_property
+    def adsl_index(self) -> pd.DataFrame | None:
+        """ADSL's first record per USUBJID (indexed by USUBJID), or None when there is no ADSL."""
+        adsl = self.get("ADSL")
+        if adsl is None or "USUBJID" not in adsl:
+            return None
+        return adsl.data.drop_duplicates("USUBJID").set_index("USUBJID")
+
+    def adsl_value(self, usubjid: pd.Series, variable: str) -> pd.Series | None:
+        """ADSL.`variable` for each subject in `usubjid` ('' or NaN for a subject not in ADSL),
+        or None when ADSL or the variable is missing."""
+        adsl = self.adsl_index
+        if adsl is None or variable not in adsl.columns:
+            return None
+        out = usubjid.map(adsl[variable])
+        return out.fillna("") if adsl[variable].dtype == object else out.astype(float)
+
 
 _XPT_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*\.xpt", re.IGNORECASE)
 
@@ -150,11 +172,13 @@ def read_dataset(path: Path) -> Dataset:
     import pyreadstat
 
     encoding = "utf-8"
+    # dates stay SAS numbers: ADaM *DT/*DTM/*TM are checked as numbers, and a DATE9. format
+    # must not turn a numeric variable into Python dates
     try:
-        df, meta = pyreadstat.read_xport(str(path))
+        df, meta = pyreadstat.read_xport(str(path), disable_datetime_conversion=True)
     except UnicodeDecodeError:
         encoding = "latin1"
-        df, meta = pyreadstat.read_xport(str(path), encoding=encoding)
+        df, meta = pyreadstat.read_xport(str(path), encoding=encoding, disable_datetime_conversion=True)
     except Exception as exc:  # pyreadstat raises its own error types for unreadable files
         raise UserError(f"{path}: not a readable SAS transport (XPT) file ({exc})") from None
     types = {c: (NUM if t == "double" else CHAR) for c, t in meta.readstat_variable_types.items()}

@@ -1,7 +1,10 @@
-"""The rule registry, and the small helpers rules use to say where a problem is.
+"""The rule registries, and the small helpers rules use to say where a problem is.
 
 A rule is a function of the `Package` that yields `Issue`s; `@rule` registers it with its id,
-severity and description. The engine adds the id and severity to each issue it yields.
+severity and description. The engine adds the id and severity to each issue it yields. The id's
+prefix says which standard the rule belongs to: SDxxxx rules (in `RULES`) check SDTM folders,
+ADxxxx rules (in `ADAM_RULES`) ADaM folders; a package is only ever checked by its own standard's
+rules.
 """
 
 from __future__ import annotations
@@ -34,26 +37,42 @@ class Issue:
 class Rule:
     id: str
     severity: str
-    scope: str  # generic (any SDTM package), spec (needs the specs), study (needs study.yaml)
+    scope: str  # generic (any package of its standard), spec (needs the specs), study (needs study.yaml)
     title: str
     description: str
     analogue: str  # the CDISC CORE / Pinnacle 21 check it corresponds to, in our words
     func: Callable[[Package], Iterable[Issue]]
 
 
-RULES: dict[str, Rule] = {}
+RULES: dict[str, Rule] = {}  # SDTM rules (SDxxxx)
+ADAM_RULES: dict[str, Rule] = {}  # ADaM rules (ADxxxx)
+SDTM, ADAM = "sdtm", "adam"
+STANDARDS = (SDTM, ADAM)
+_REGISTRY = {"SD": RULES, "AD": ADAM_RULES}
+_PREFIX = {SDTM: "SD", ADAM: "AD"}
+
+
+def rules_for(standard: str) -> dict[str, Rule]:
+    """The registry of `standard` ('sdtm' or 'adam')."""
+    if standard not in STANDARDS:
+        raise ValueError(f"standard must be one of {STANDARDS}, not {standard!r}")
+    return _REGISTRY[_PREFIX[standard]]
 
 
 def rule(id: str, severity: str, title: str, *, scope: str = GENERIC, analogue: str = ""):
-    """Register the decorated function as rule `id`; its docstring is the description."""
+    """Register the decorated function as rule `id` (in the registry its prefix names); its
+    docstring is the description."""
     if severity not in SEVERITIES or scope not in (GENERIC, SPEC, STUDY):
         raise ValueError(f"{id}: bad severity {severity!r} or scope {scope!r}")
+    registry = _REGISTRY.get(id[:2])
+    if registry is None:
+        raise ValueError(f"{id}: a rule id starts with one of {sorted(_REGISTRY)}")
 
     def register(func):
-        if id in RULES:
-            raise ValueError(f"rule {id} registered twice ({RULES[id].func.__name__}, {func.__name__})")
+        if id in registry:
+            raise ValueError(f"rule {id} registered twice ({registry[id].func.__name__}, {func.__name__})")
         description = " ".join((func.__doc__ or title).split())
-        RULES[id] = Rule(id, severity, scope, title, description, analogue, func)
+        registry[id] = Rule(id, severity, scope, title, description, analogue, func)
         return func
     return register
 
@@ -118,6 +137,18 @@ def per_group(ds: Dataset, mask: pd.Series | None, by: list[str] | str, variable
                     shown, message(key, rows))
 
 
+def all_records(ds: Dataset, mask: pd.Series, variable: str, message: Callable[[pd.DataFrame], str],
+                value: str = "") -> Iterator[Issue]:
+    """One issue for all the records where `mask` holds (a variable that is wrong throughout,
+    e.g. null where it must not be), listing the first MAX_RECORDS; `message(rows)`."""
+    m = pd.Series(np.asarray(mask), index=ds.data.index).fillna(False).astype(bool).to_numpy()
+    if not m.any():
+        return
+    idx = ds.data.index.to_numpy()[m]
+    yield Issue(ds.name, variable, tuple(int(i) + 1 for i in idx[:MAX_RECORDS]), _subject(ds, idx), value,
+                message(ds.data[m]))
+
+
 def values_where(s: pd.Series, predicate: Callable[[object], bool]) -> pd.Series:
     """Mask of the records whose value satisfies `predicate`, which is called once per distinct
     value (columns repeat their values: a million lab records hold a few thousand)."""
@@ -141,15 +172,16 @@ def as_number(ds: Dataset, variable: str) -> pd.Series:
     return pd.to_numeric(ds.data[variable].where(ds.data[variable].ne("")), errors="coerce").astype(float)
 
 
-def catalogue_markdown() -> str:
-    """The rule catalogue as a Markdown table (docs/conformance-rules.md holds a copy, kept equal
-    by a test)."""
+def catalogue_markdown(standard: str = SDTM) -> str:
+    """The rule catalogue of `standard` as a Markdown table (docs/conformance-rules.md holds a
+    copy of each, kept equal by a test)."""
     import analysis.validate.engine  # noqa: F401  (registers every rule)
 
+    registry = rules_for(standard)
     lines = ["| id | severity | scope | rule | what it checks | CDISC CORE / Pinnacle 21 analogue |",
              "| --- | --- | --- | --- | --- | --- |"]
-    for rid in sorted(RULES):
-        r = RULES[rid]
+    for rid in sorted(registry):
+        r = registry[rid]
         cells = [r.id, r.severity, r.scope, r.title, r.description, r.analogue]
         lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
     return "\n".join(lines) + "\n"

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from analysis.validate.registry import ERROR, NOTICE, SEVERITIES, WARNING
 
+_TITLE = {"sdtm": "SDTM", "adam": "ADaM"}
 CSV_COLUMNS = ("rule", "severity", "dataset", "variable", "records", "usubjid", "value", "message")
 
 
@@ -36,7 +37,7 @@ class Finding:
 class Report:
     """Findings (sorted, deterministic) plus what was checked: datasets with their record
     counts, the rules that ran, the rules skipped (with why) and notes (e.g. codelists that
-    were not available)."""
+    were not available), for an SDTM or an ADaM folder (`standard`)."""
 
     folder: str
     findings: list[Finding]
@@ -44,6 +45,7 @@ class Report:
     rules_run: list[str] = field(default_factory=list)
     rules_skipped: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    standard: str = "sdtm"  # "sdtm" or "adam": which rules ran, and the report's title
 
     def __post_init__(self) -> None:
         self.findings = sorted(self.findings)
@@ -79,10 +81,11 @@ class Report:
 
     def to_markdown(self) -> str:
         """A short summary: counts, findings per rule and dataset with an example message."""
-        from analysis.validate.registry import RULES
+        from analysis.validate.registry import rules_for
 
+        rules = rules_for(self.standard)
         c = self.counts
-        lines = [f"# SDTM conformance report: {self.folder}", "",
+        lines = [f"# {_TITLE.get(self.standard, self.standard)} conformance report: {self.folder}", "",
                  f"{c[ERROR]} error(s), {c[WARNING]} warning(s), {c[NOTICE]} notice(s) in "
                  f"{len(self.datasets)} dataset(s); {len(self.rules_run)} rule(s) run, "
                  f"{len(self.rules_skipped)} skipped.", ""]
@@ -95,7 +98,7 @@ class Report:
             for f in self.findings:
                 first.setdefault((f.rule, f.dataset), f)
             for r, s, d, n in self.by_rule():
-                title = RULES[r].title if r in RULES else ""
+                title = rules[r].title if r in rules else ""
                 ex = first[(r, d)]
                 where = f"{ex.variable} record {ex.records[0]}" if ex.records else ex.variable
                 lines.append(f"| {r} | {s} | {d or '(package)'} | {n} | {_cell(title)} | "
