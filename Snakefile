@@ -1,4 +1,4 @@
-# Clinical-trial statistics pipeline: raw export -> validated raw tables -> SDTM -> (ADaM, TLF).
+# Clinical-trial statistics pipeline: raw export -> validated raw tables -> SDTM -> ADaM -> (TLF).
 # The Snakefile only loads and validates the config, includes the rules, and defines `all`.
 from snakemake.utils import min_version, validate
 
@@ -14,6 +14,7 @@ validate(config, "specs/schemas/config.schema.yaml")
 include: "rules/common.smk"
 include: "rules/ingest.smk"
 include: "rules/sdtm.smk"
+include: "rules/adam.smk"
 
 
 rule all:
@@ -22,4 +23,7 @@ rule all:
         sdtm_outputs(),
         out("sdtm/define.xml"),
         out("conformance/sdtm_conformance.csv"),
+        adam_outputs(),
+        out("adam/define.xml"),
+        out("conformance/adam_conformance.csv"),
     default_target: True

@@ -57,3 +57,16 @@ def sdtm_outputs():
 
 def ct_spec_files():
     return sorted(str(p) for p in (STUDY_SPEC.parent / "ct").glob("*.csv"))
+
+
+def adam_spec_files():
+    return sorted(str(p) for p in (STUDY_SPEC.parent / "adam").rglob("*") if p.is_file())
+
+
+def adam_outputs():
+    """One XPT per dataset listed in specs/adam/datasets.csv."""
+    import csv
+
+    with open(STUDY_SPEC.parent / "adam" / "datasets.csv", newline="") as fh:
+        names = [row["dataset"].lower() for row in csv.DictReader(fh)]
+    return [out(f"adam/{name}.xpt") for name in names]

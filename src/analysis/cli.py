@@ -36,6 +36,13 @@ def _cmd_sdtm(args: argparse.Namespace) -> None:
     build_sdtm(args.raw_tables, load_study(args.study), args.out, cutoff=args.cutoff or None)
 
 
+def _cmd_adam(args: argparse.Namespace) -> None:
+    from analysis.adam.build import build_adam
+    from analysis.specs import load_study
+
+    build_adam(args.sdtm, load_study(args.study), args.out, spec_dir=args.specs or None, cutoff=args.cutoff or None)
+
+
 def _cmd_raw_spec_doc(args: argparse.Namespace) -> None:
     from analysis.raw.spec_doc import render_raw_spec
     from analysis.specs import load_study
@@ -85,8 +92,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--cutoff", default="", help="data cutoff date (stamps the XPT headers)")
     p.set_defaults(func=_cmd_sdtm)
 
-    sub.add_parser("validate", help="check an SDTM folder for conformance (analysis validate -h)", add_help=False)
-    sub.add_parser("define", help="write define.xml 2.1 for an SDTM folder (analysis define -h)", add_help=False)
+    p = sub.add_parser("adam", help="build the ADaM datasets (XPT v5) from the SDTM folder")
+    p.add_argument("--sdtm", required=True, help="folder written by `analysis sdtm`")
+    p.add_argument("--study", default="specs/study.yaml")
+    p.add_argument("--specs", default="", help="ADaM metadata folder (default: specs/adam beside the study spec)")
+    p.add_argument("--out", required=True, help="folder for the ADaM XPT files")
+    p.add_argument("--cutoff", default="", help="data cutoff date YYYY-MM-DD: censors time-to-event at it")
+    p.set_defaults(func=_cmd_adam)
+
+    sub.add_parser("validate", help="check an SDTM or ADaM folder for conformance (analysis validate -h)",
+                   add_help=False)
+    sub.add_parser("define", help="write define.xml 2.1 for an SDTM or ADaM folder (analysis define -h)",
+                   add_help=False)
 
     p = sub.add_parser("raw-spec-doc", help="render the raw data spec as Markdown")
     p.add_argument("--study", default="specs/study.yaml")

@@ -53,7 +53,7 @@ def test_disposition_transplant_and_last_alive():
 def test_dlt_evaluable_needs_the_whole_window_or_a_dlt():
     adsl = pd.DataFrame({"USUBJID": ["1", "2", "3"], "SAFFL": ["Y", "Y", "Y"], "TRTSDT": pd.to_datetime(["2024-01-01"] * 3),
                          "LSTALVDT": pd.to_datetime(["2024-01-28", "2024-01-20", "2024-01-20"])})
-    adae = pd.DataFrame({"USUBJID": ["3", "3"], "DLTFL": ["Y", "Y"], "ASTDT": pd.to_datetime(["2024-01-15", "2024-01-10"])})
+    adae = pd.DataFrame({"USUBJID": ["3", "3"], "ADLTFL": ["Y", "Y"], "ASTDT": pd.to_datetime(["2024-01-15", "2024-01-10"])})
     out = derive_adsl_dlt(adsl, adae, {"start_day": 1, "end_day": 28})
     # day 28 = 2024-01-28: subject 1 followed to it; 2 left early without a DLT; 3 had DLTs
     assert out["DLTEVLFL"].tolist() == ["Y", "N", "Y"]

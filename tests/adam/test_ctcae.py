@@ -27,7 +27,6 @@ from analysis.errors import SpecError
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = ROOT / "specs" / "adam" / "ctcae_v5.yaml"
-LB_XPT = ROOT / "outputs" / "full" / "sdtm" / "lb.xpt"
 NAN = float("nan")
 
 
@@ -495,12 +494,10 @@ def test_expressions_in_the_spec_are_not_evaluated(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def adlb_like():
-    if not LB_XPT.exists():
-        pytest.skip(f"{LB_XPT} not built (run: snakemake --cores 1 -q)")
+def adlb_like(embedded_sdtm_dir):
     from analysis.xpt import read_xpt
 
-    got = read_xpt(LB_XPT)
+    got = read_xpt(embedded_sdtm_dir / "lb.xpt")
     lb = got[0] if isinstance(got, tuple) else got
     df = pd.DataFrame({
         "USUBJID": lb["USUBJID"], "PARAMCD": lb["LBTESTCD"], "AVAL": lb["LBSTRESN"],

@@ -1,6 +1,6 @@
 """ADAE (OCCDS): one record per AE record, with imputed dates, treatment emergence, CTCAE
 grade, relatedness, the investigator's DLT and infusion-reaction flags, the DLT flag within
-the DLT window, the infusion number before onset and first-occurrence flags."""
+the DLT window (ADLTFL; ADSL.DLTFL is the subject-level flag), the infusion number before onset and first-occurrence flags."""
 
 from __future__ import annotations
 
@@ -111,7 +111,7 @@ def build_adae(ctx: AdamContext, adsl: pd.DataFrame) -> pd.DataFrame:
     flags = conv["suppae_flags"]
     ae = derive_vars_supp(ae, ctx.domain("SUPPAE"), {"AEDLT": flags["dlt"], "AEINFR": flags["infusion_reaction"]})
     dlt = study["dlt_window"]
-    ae = derive_var_dltfl(ae, window=(dlt["start_day"], dlt["end_day"]))
+    ae = derive_var_dltfl(ae, window=(dlt["start_day"], dlt["end_day"]), new_var="ADLTFL")
     ae = derive_vars_atoxgr_ae(ae)
     ae = derive_var_arel(ae)
     ex = ctx.domain("EX")

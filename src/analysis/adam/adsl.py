@@ -231,7 +231,7 @@ def derive_adsl_baselines(adsl: pd.DataFrame, derived: dict[str, pd.DataFrame]) 
 def derive_adsl_dlt(adsl: pd.DataFrame, adae: pd.DataFrame, dlt_window: dict) -> pd.DataFrame:
     """DLTFL ("Y" when the subject had a DLT, else "N") and DLTDT (first DLT onset), then the
     population flags that depend on it."""
-    dlt = adae[adae["DLTFL"] == "Y"].groupby("USUBJID")["ASTDT"].min()
+    dlt = adae[adae["ADLTFL"] == "Y"].groupby("USUBJID")["ASTDT"].min()
     out = adsl.copy()
     out["DLTDT"] = pd.to_datetime(out["USUBJID"].map(dlt))
     out["DLTFL"] = np.where(out["DLTDT"].notna(), "Y", "N")

@@ -108,6 +108,27 @@ def derive_bds_baseline_chain(bds: pd.DataFrame, study: Study, windows: pd.DataF
         out = derive_var_pchg(out)
     out = derive_vars_avisit(out, windows, ["USUBJID", "_SCHEDULE"])
     out = derive_var_baseline_avisit(out)
-    # a pre-dose record that is not the baseline is not analysed as a post-baseline visit
     out = derive_var_anl01fl(out, list(anl_by), order=["ADTM", "SRCSEQ"])
+    return clear_pre_baseline_analysis(out)
+
+
+def clear_pre_baseline_analysis(bds: pd.DataFrame) -> pd.DataFrame:
+    """Pre-dose records other than the baseline (e.g. screening when Day -1 is the baseline)
+    stay in the dataset, with their window, but are not analysed: no CHG/PCHG/R2BASE, no
+    ANL01FL (admiral templates derive change only after baseline).
+
+    >>> df = pd.DataFrame({"_PREDOSE": [True, True, False], "ABLFL": ["", "Y", ""], "CHG": [-2.0, 0.0, 3.0],
+    ...                    "ANL01FL": ["Y", "Y", "Y"]})
+    >>> out = clear_pre_baseline_analysis(df)
+    >>> out["CHG"].tolist()[1:], out["ANL01FL"].tolist()
+    ([0.0, 3.0], ['', 'Y', 'Y'])
+    """
+    require_columns(bds, ["_PREDOSE", "ABLFL"], "clear_pre_baseline_analysis")
+    out = bds.copy()
+    pre = out["_PREDOSE"].astype(bool) & (out["ABLFL"] != "Y")
+    for col in ("CHG", "PCHG", "R2BASE"):
+        if col in out:
+            out.loc[pre, col] = np.nan
+    if "ANL01FL" in out:
+        out.loc[pre, "ANL01FL"] = ""
     return out

@@ -62,7 +62,7 @@ VLM_VARIABLES = ("AVAL", "AVALC")
 
 def date_format(name: str, type_: str) -> str | None:
     """The SAS display format of a numeric ADaM date, datetime or time variable (by its name)."""
-    if type_ != NUM:
+    if type_ != NUM or name.endswith("ELTM"):  # ARELTM, AELTM: elapsed times, not clock times
         return None
     return next((fmt for suffix, fmt in DATE_FORMATS if name.endswith(suffix)), None)
 

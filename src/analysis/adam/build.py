@@ -1,0 +1,98 @@
+"""`analysis adam`: build every ADaM dataset from the SDTM folder and write XPT v5, all or
+nothing.
+
+Order matters only where a dataset feeds another: ADSL's core (treatment dates, populations
+that need only SDTM) -> ADAE -> ADSL's DLT and DLT-evaluability -> BDS datasets -> ADSL's
+baseline covariates -> ADTTE and ADDLT, which read the finished ADSL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+from analysis.adam import adsl as adsl_mod
+from analysis.adam.adae import build_adae
+from analysis.adam.adcyt import build_adcyt
+from analysis.adam.addlt import build_addlt
+from analysis.adam.adex import build_adex
+from analysis.adam.adlb import build_adlb
+from analysis.adam.adqs import build_adqs
+from analysis.adam.adrs import build_adrs
+from analysis.adam.adtte import build_adtte
+from analysis.adam.context import AdamContext, load_context
+from analysis.adam.ctcae import load_ctcae_criteria
+from analysis.adam.derive.dates import to_sas_numbers
+from analysis.adam.metadata import load_adam_specs, load_params
+from analysis.errors import UserError
+from analysis.sdtm.metadata import DatasetSpec, conform
+from analysis.specs import Study
+from analysis.xpt import DEFAULT_STAMP, write_xpt
+
+
+def build_all(ctx: AdamContext, spec_dir: Path) -> dict[str, pd.DataFrame]:
+    """Every ADaM dataset, derived (dates still datetime64) but not yet conformed."""
+    params = load_params(spec_dir)
+    study = ctx.study.data
+    adsl = adsl_mod.build_adsl_core(ctx)
+    adae = build_adae(ctx, adsl)
+    adsl = adsl_mod.derive_adsl_dlt(adsl, adae, study["dlt_window"])
+    adex = build_adex(ctx, adsl, params["ADEX"])
+    adlb = build_adlb(ctx, adsl, params["ADLB"], load_ctcae_criteria(spec_dir / "ctcae_v5.yaml"))
+    adcyt = build_adcyt(ctx, adsl)
+    adrs = build_adrs(ctx, adsl, params["ADRS"])
+    adqs = build_adqs(ctx, adsl, params["ADQS"])
+    adsl = adsl_mod.derive_adsl_baselines(adsl, {"ADRS": adrs, "ADLB": adlb})
+    adsl = adsl_mod.derive_var_efffl(adsl, adlb, ctx.conventions["efficacy_params"])
+    adtte = build_adtte(ctx, adsl, params["ADTTE"])
+    addlt = build_addlt(adsl, adae, study["dlt_window"])
+    return {"ADSL": adsl, "ADAE": adae, "ADEX": adex, "ADLB": adlb, "ADCYT": adcyt, "ADRS": adrs, "ADQS": adqs,
+            "ADTTE": adtte, "ADDLT": addlt}
+
+
+def conform_adam(df: pd.DataFrame, spec: DatasetSpec, studyid: str) -> pd.DataFrame:
+    """Dates to SAS numbers, STUDYID filled, then the spec's columns, types and sort order.
+    Working columns a derivation chain carries along (source-domain variables used on the way)
+    are not kept: the spec says what the dataset holds (xportr `xportr_select`)."""
+    df = df[[c for c in df.columns if c in spec.names]].copy()
+    if "STUDYID" in spec.names:
+        df["STUDYID"] = studyid
+    return conform(to_sas_numbers(df), spec)
+
+
+def build_adam(sdtm_dir: str | Path, study: Study, out_dir: str | Path, spec_dir: str | Path | None = None,
+               cutoff: str | None = None, keep: bool = False) -> dict[str, pd.DataFrame] | None:
+    """Build, conform and write every dataset in specs/adam/datasets.csv; nothing is written
+    unless all succeed. `keep=True` also returns the conformed datasets (tests)."""
+    try:
+        stamp = dt.date.fromisoformat(cutoff) if cutoff else DEFAULT_STAMP
+    except ValueError:
+        raise UserError(f"cutoff '{cutoff}' is not a date YYYY-MM-DD") from None
+    spec_dir = Path(spec_dir or study.path.parent / "adam")
+    specs = load_adam_specs(spec_dir)
+    ctx = load_context(sdtm_dir, study, spec_dir, cutoff)
+    datasets = build_all(ctx, spec_dir)
+    missing = sorted(set(specs) - set(datasets))
+    if missing:
+        raise RuntimeError(f"ADaM datasets in the specs but not built: {missing}")
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".adam-", dir=out_dir))
+    kept = {}
+    try:
+        for name, spec in specs.items():
+            conformed = conform_adam(datasets[name], spec, study.studyid)
+            write_xpt(conformed, tmp / f"{name.lower()}.xpt", name=name, label=spec.label,
+                      column_labels={v.name: v.label for v in spec.variables}, stamp=stamp)
+            if keep:
+                kept[name] = conformed
+        for f in sorted(tmp.iterdir()):
+            os.replace(f, out_dir / f.name)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return kept if keep else None
