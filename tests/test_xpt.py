@@ -170,3 +170,20 @@ def test_failed_write_keeps_the_previous_file(tmp_path):
         write_xpt(pd.DataFrame({"A": ["ok"] * 10 + ["naïve"]}), path, name="LB")
     assert path.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["lb.xpt"]
+
+
+def test_display_formats_are_written_and_read_back(tmp_path):
+    import pyreadstat
+
+    from analysis.xpt import write_xpt
+
+    path = tmp_path / "adx.xpt"
+    df = pd.DataFrame({"ADT": [23507.0], "ADTM": [2031004800.0], "AVAL": [1.5]})
+    write_xpt(df, path, name="ADX", column_formats={"ADT": ("DATE", 9, 0), "ADTM": ("DATETIME", 20, 0)})
+    _, meta = pyreadstat.read_xport(str(path), metadataonly=True)
+    assert meta.original_variable_types == {"ADT": "DATE9", "ADTM": "DATETIME20", "AVAL": None}
+    # 23507 days after 1960-01-01 is 2024-05-11: SAS and pyreadstat show it as that date
+    shown, _ = pyreadstat.read_xport(str(path))
+    assert str(shown["ADT"].iloc[0]) == "2024-05-11"
+    with pytest.raises(ValueError, match="not a SAS format name"):
+        write_xpt(df, path, name="ADX", column_formats={"ADT": ("DATE9.", 9, 0)})

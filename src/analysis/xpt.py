@@ -38,7 +38,8 @@ def xpt_stamp(when: dt.date | dt.datetime) -> bytes:
 
 def write_xpt(df: pd.DataFrame, path: str | Path, *, name: str, label: str = "",
               column_labels: dict[str, str] | None = None,
-              stamp: dt.date | dt.datetime = DEFAULT_STAMP, engine: str = "numpy") -> None:
+              stamp: dt.date | dt.datetime = DEFAULT_STAMP, engine: str = "numpy",
+              column_formats: dict[str, tuple[str, int, int]] | None = None) -> None:
     """Write `df` as XPT v5 member `name`, atomically, with a fixed header timestamp.
 
     Columns are numbers (written as IBM doubles, NaN as '.') or ASCII text (as wide as the
@@ -61,8 +62,10 @@ def write_xpt(df: pd.DataFrame, path: str | Path, *, name: str, label: str = "",
         if engine == "numpy":
             with os.fdopen(fd, "wb", buffering=1 << 20) as fh:
                 write_xport_v5(df, fh, name=name, label=label, column_labels=labels,
-                               stamp=xpt_stamp(stamp))
+                               stamp=xpt_stamp(stamp), column_formats=column_formats)
         else:
+            if column_formats:
+                raise ValueError("column_formats needs engine='numpy'")
             os.close(fd)
             _write_with_pyreadstat(df, tmp, name=name, label=label, labels=labels, stamp=stamp)
         os.replace(tmp, path)
@@ -85,9 +88,27 @@ def _write_with_pyreadstat(df: pd.DataFrame, tmp: str, *, name: str, label: str,
         fh.write(fixed)
 
 
+# ADaM naming convention for numeric dates, datetimes and times, longest suffix first; one rule
+# for the XPT display formats and define.xml's DisplayFormat
+_DATE_FORMATS = (("DTM", ("DATETIME", 20, 0)), ("DT", ("DATE", 9, 0)), ("TM", ("TIME", 8, 0)))
+
+
+def date_display_format(name: str) -> tuple[str, int, int] | None:
+    """SAS display format (name, width, decimals) of a numeric variable named as an ADaM date
+    (*DT), datetime (*DTM) or time (*TM); None otherwise, and for elapsed times (*ELTM).
+
+    >>> date_display_format("ASTDT"), date_display_format("ARELTM"), date_display_format("AVAL")
+    (('DATE', 9, 0), None, None)
+    """
+    if name.endswith("ELTM"):
+        return None
+    return next((fmt for suffix, fmt in _DATE_FORMATS if name.endswith(suffix)), None)
+
+
 def read_xpt(path: str | Path) -> pd.DataFrame:
-    """Read an XPT file; pyreadstat keeps numeric zeros exact (pandas.read_sas does not)."""
+    """Read an XPT file; pyreadstat keeps numeric zeros exact (pandas.read_sas does not).
+    Numeric dates stay SAS numbers whatever their display format (DATE9. etc.), as written."""
     import pyreadstat
 
-    df, _meta = pyreadstat.read_xport(str(path))
+    df, _meta = pyreadstat.read_xport(str(path), disable_datetime_conversion=True)
     return df

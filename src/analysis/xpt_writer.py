@@ -62,19 +62,30 @@ class _Var:
     width: int = 8
     offset: int = 0
     blocks: list[tuple[np.ndarray, pa.Array]] | None = None  # text: see _encode_text
+    fmt: tuple[str, int, int] = ("", 0, 0)  # display format name, width, decimals (e.g. DATE, 9, 0)
 
 
 def write_xport_v5(df: pd.DataFrame, fh: BinaryIO, *, name: str, label: str,
-                   column_labels: list[str], stamp: bytes) -> None:
+                   column_labels: list[str], stamp: bytes,
+                   column_formats: dict[str, tuple[str, int, int]] | None = None) -> None:
     """Write `df` to the binary file `fh` as the only member, `name`, of an XPT v5 library.
 
     `column_labels` has one label per column ("" for none); `stamp` is the 16-byte
-    ddMMMyy:hh:mm:ss used as created and modified time of library and member."""
+    ddMMMyy:hh:mm:ss used as created and modified time of library and member;
+    `column_formats` optionally gives a column its SAS display format as (name, width,
+    decimals), e.g. {"ADT": ("DATE", 9, 0)}, so SAS shows numeric dates as dates."""
     if len(stamp) != 16:
         raise ValueError(f"XPT timestamp must be 16 bytes (ddMMMyy:hh:mm:ss), got {stamp!r}")
     _check_name(name, "dataset name")
     _check_label(label, f"dataset {name}: label")
     variables = _describe(df, column_labels)
+    for var in variables:
+        fmt = (column_formats or {}).get(var.name)
+        if fmt:
+            fname, width, decimals = fmt
+            if not (isinstance(fname, str) and len(fname) <= 8 and fname.isalpha() and fname.isascii()):
+                raise ValueError(f"column {var.name}: format name {fname!r} is not a SAS format name of <= 8 letters")
+            var.fmt = (fname.upper(), int(width), int(decimals))
     fh.write(_headers(variables, name, label, stamp))
     row_len = _write_observations(df, variables, fh)
     pad = -(len(df) * row_len) % RECORD
@@ -309,6 +320,7 @@ def _namestr(v: _Var, i: int) -> bytes:
     blank8 = b" " * 8
     rec = (short(1 if v.numeric else 2) + short(0) + short(v.width) + short(i + 1)
            + v.name.encode("ascii").ljust(8) + v.label.encode("ascii").ljust(40)
-           + blank8 + short(0) + short(0) + short(1 if v.numeric else 0) + short(0)  # nform nfl nfd nfj nfill
+           + v.fmt[0].encode("ascii").ljust(8) + short(v.fmt[1]) + short(v.fmt[2])  # nform nfl nfd
+           + short(1 if v.numeric else 0) + short(0)  # nfj nfill
            + blank8 + short(0) + short(0) + v.offset.to_bytes(4, "big"))  # niform nifl nifd npos
     return rec + b"\x00" * (NAMESTR - len(rec))

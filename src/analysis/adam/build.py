@@ -32,7 +32,7 @@ from analysis.adam.metadata import load_adam_specs, load_params
 from analysis.errors import UserError
 from analysis.sdtm.metadata import DatasetSpec, conform
 from analysis.specs import Study
-from analysis.xpt import DEFAULT_STAMP, write_xpt
+from analysis.xpt import DEFAULT_STAMP, date_display_format, write_xpt
 
 
 def build_all(ctx: AdamContext, spec_dir: Path) -> dict[str, pd.DataFrame]:
@@ -53,6 +53,12 @@ def build_all(ctx: AdamContext, spec_dir: Path) -> dict[str, pd.DataFrame]:
     addlt = build_addlt(adsl, adae, study["dlt_window"])
     return {"ADSL": adsl, "ADAE": adae, "ADEX": adex, "ADLB": adlb, "ADCYT": adcyt, "ADRS": adrs, "ADQS": adqs,
             "ADTTE": adtte, "ADDLT": addlt}
+
+
+def date_formats(spec: DatasetSpec) -> dict[str, tuple[str, int, int]]:
+    """SAS display formats for the numeric dates, datetimes and times of a dataset."""
+    return {v.name: date_display_format(v.name) for v in spec.variables
+            if v.type == "Num" and date_display_format(v.name)}
 
 
 def conform_adam(df: pd.DataFrame, spec: DatasetSpec, studyid: str) -> pd.DataFrame:
@@ -88,7 +94,8 @@ def build_adam(sdtm_dir: str | Path, study: Study, out_dir: str | Path, spec_dir
         for name, spec in specs.items():
             conformed = conform_adam(datasets[name], spec, study.studyid)
             write_xpt(conformed, tmp / f"{name.lower()}.xpt", name=name, label=spec.label,
-                      column_labels={v.name: v.label for v in spec.variables}, stamp=stamp)
+                      column_labels={v.name: v.label for v in spec.variables}, stamp=stamp,
+                      column_formats=date_formats(spec))
             if keep:
                 kept[name] = conformed
         for f in sorted(tmp.iterdir()):

@@ -45,6 +45,7 @@ from analysis.define.ct import Codelist, Standard, Term, Terminology, load_ct
 from analysis.define.profile import Profile, profile_column
 from analysis.errors import SpecError
 from analysis.sdtm.metadata import NUM, DatasetSpec
+from analysis.xpt import date_display_format
 from analysis.specs import Study, load_study
 
 ADAMIG = Standard(oid="STD.ADAMIG.1-3", name="ADaMIG", type="IG", publishing_set="", version="1.3",
@@ -56,15 +57,13 @@ ADAM_CLASS_ORDER = (SUBJECT_LEVEL, BDS, "OCCURRENCE DATA STRUCTURE", "ADAM OTHER
 SUBCLASSES = ("TIME-TO-EVENT", "ADVERSE EVENT", "NON-COMPARTMENTAL ANALYSIS", "POPULATION PHARMACOKINETIC ANALYSIS",
               "MEDICAL DEVICE TIME-TO-EVENT")
 # ADaM naming: *DTM datetime, *DT date, *TM time (DTM before TM: DTM ends in TM)
-DATE_FORMATS = (("DTM", "DATETIME20."), ("DT", "DATE9."), ("TM", "TIME8."))
 VLM_VARIABLES = ("AVAL", "AVALC")
 
 
 def date_format(name: str, type_: str) -> str | None:
     """The SAS display format of a numeric ADaM date, datetime or time variable (by its name)."""
-    if type_ != NUM or name.endswith("ELTM"):  # ARELTM, AELTM: elapsed times, not clock times
-        return None
-    return next((fmt for suffix, fmt in DATE_FORMATS if name.endswith(suffix)), None)
+    fmt = date_display_format(name) if type_ == NUM else None
+    return f"{fmt[0]}{fmt[1]}." if fmt else None
 
 
 def paramcd_codelist_id(dataset: str) -> str:
