@@ -84,13 +84,15 @@ def derive_var_base(df: pd.DataFrame, by_vars: Sequence[str], *, source_var: str
     base = df.loc[df[filter_flag] == "Y", [*by_vars, source_var]]
     if base.duplicated(list(by_vars)).any():
         raise ValueError(f"derive_var_base: more than one {filter_flag} record in a {'/'.join(by_vars)} group")
-    base = base.rename(columns={source_var: new_var})
-    out = df.drop(columns=[new_var], errors="ignore")
-    merged = out.merge(base, on=list(by_vars), how="left", validate="many_to_one")
-    merged.index = df.index
+    # look the value up on the key columns only: merging the whole (wide, long) dataset would
+    # copy every column of a million-row ADLB for one new variable
+    keys = df[list(by_vars)].merge(base, on=list(by_vars), how="left", validate="many_to_one")
+    out = df.copy()
+    values = keys[source_var].to_numpy()
     if pd.api.types.is_object_dtype(df[source_var]) or pd.api.types.is_string_dtype(df[source_var]):
-        merged[new_var] = merged[new_var].fillna("")
-    return merged
+        values = keys[source_var].fillna("").to_numpy()
+    out[new_var] = values
+    return out
 
 
 def derive_var_chg(df: pd.DataFrame) -> pd.DataFrame:

@@ -61,7 +61,10 @@ def derive_vars_merged(df: pd.DataFrame, other: pd.DataFrame, by_vars: Sequence[
     require_columns(other, [*by_vars, *new_vars], "derive_vars_merged (other)")
     if other.duplicated(list(by_vars)).any():
         raise ValueError(f"derive_vars_merged: more than one record per {'/'.join(by_vars)} in the merged dataset")
-    out = df.drop(columns=[c for c in new_vars if c in df.columns])
-    merged = out.merge(other[[*by_vars, *new_vars]], on=list(by_vars), how="left", validate="many_to_one")
-    merged.index = df.index
-    return merged
+    # merge on the key columns only, then assign: cheap even for a million-row BDS dataset
+    keys = df[list(by_vars)].merge(other[[*by_vars, *new_vars]], on=list(by_vars), how="left",
+                                   validate="many_to_one")
+    out = df.copy()
+    for col in new_vars:
+        out[col] = keys[col].to_numpy()
+    return out
