@@ -101,3 +101,14 @@ def test_infusion_records_and_dose_intensity():
 def test_event_status_for_cumulative_incidence():
     adtte = pd.DataFrame({"CNSR": [0.0, 1.0, 1.0], "CMPEVFL": ["", "Y", ""]})
     assert tte_event_status(adtte).tolist() == [1, 2, 0]
+
+
+def test_ratio_pairs_samples_by_visit_when_two_visits_share_a_date():
+    from analysis.adam.adlb import derive_param_ratio
+
+    # Day 28 and Day 35 samples both dated 2024-02-03 without a time (seen at 3,000 subjects)
+    df = pd.DataFrame({"USUBJID": ["1"] * 4, "ADTM": pd.to_datetime(["2024-02-03"] * 4),
+                       "VISITNUM": [7.0, 7.0, 11.0, 11.0], "PARAMCD": ["CD4ABS", "CD8ABS"] * 2,
+                       "AVAL": [600.0, 300.0, 500.0, 250.0], "AVALC": [""] * 4, "SRCSEQ": [1.0, 2, 3, 4]})
+    out = derive_param_ratio(df, "CD4CD8R", "CD4ABS", "CD8ABS")
+    assert out.loc[out.PARAMCD == "CD4CD8R", ["VISITNUM", "AVAL"]].values.tolist() == [[7.0, 2.0], [11.0, 2.0]]

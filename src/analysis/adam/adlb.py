@@ -83,17 +83,19 @@ def derive_param_log10(bds: pd.DataFrame, source: str, new: str, categories: dic
 
 
 def derive_param_ratio(bds: pd.DataFrame, new: str, numerator: str, denominator: str) -> pd.DataFrame:
-    """Add `new` records = numerator / denominator for the same subject and date-time.
+    """Add `new` records = numerator / denominator from the same sample: same subject, date-time
+    and visit (two visits can share a date when the time is not collected).
 
-    >>> df = pd.DataFrame({"USUBJID": ["1", "1"], "ADTM": pd.to_datetime(["2024-01-01 08:00"] * 2),
+    >>> df = pd.DataFrame({"USUBJID": ["1", "1"], "ADTM": pd.to_datetime(["2024-01-01 08:00"] * 2), "VISITNUM": [6.0] * 2,
     ...     "PARAMCD": ["CD4ABS", "CD8ABS"], "AVAL": [600.0, 300.0], "AVALC": ["600", "300"], "SRCSEQ": [1.0, 2.0]})
     >>> derive_param_ratio(df, "CD4CD8R", "CD4ABS", "CD8ABS").query("PARAMCD == 'CD4CD8R'")["AVAL"].tolist()
     [2.0]
     """
-    require_columns(bds, ["USUBJID", "ADTM", "PARAMCD", "AVAL"], "derive_param_ratio")
+    keys = ["USUBJID", "ADTM", "VISITNUM"]
+    require_columns(bds, [*keys, "PARAMCD", "AVAL"], "derive_param_ratio")
     num = bds[bds["PARAMCD"] == numerator]
-    den = bds[bds["PARAMCD"] == denominator][["USUBJID", "ADTM", "AVAL"]].rename(columns={"AVAL": "_DEN"})
-    pair = num.merge(den, on=["USUBJID", "ADTM"], how="inner", validate="one_to_one")
+    den = bds[bds["PARAMCD"] == denominator][[*keys, "AVAL"]].rename(columns={"AVAL": "_DEN"})
+    pair = num.merge(den, on=keys, how="inner", validate="one_to_one")
     pair["AVAL"] = pair["AVAL"] / pair["_DEN"].where(pair["_DEN"] > 0)
     pair["PARAMCD"], pair["AVALC"] = new, ""
     pair["SRCVAR"], pair["SRCSEQ"] = "", np.nan  # derived from two records: traceable by the method
