@@ -13,6 +13,7 @@ from analysis.adam.derive.checks import require_columns
 from analysis.adam.derive.dates import derive_var_dy, derive_vars_dt, derive_vars_dtm
 from analysis.adam.derive.occurrence import (derive_var_dltfl, derive_var_extreme_flag, derive_var_last_dose_number,
                                              derive_var_trtemfl)
+from analysis.adam.derive.checks import fresh
 
 RELATED = ("POSSIBLY RELATED", "PROBABLY RELATED", "DEFINITELY RELATED")
 
@@ -26,7 +27,7 @@ def derive_vars_supp(ae: pd.DataFrame, supp: pd.DataFrame, qnams: dict[str, str]
     ['', 'Y']
     """
     require_columns(supp, ["USUBJID", "IDVAR", "IDVARVAL", "QNAM", "QVAL"], "derive_vars_supp")
-    out = ae.copy()
+    out = fresh(ae)
     for new, qnam in qnams.items():
         q = supp[(supp["QNAM"] == qnam) & (supp["IDVAR"] == "AESEQ")]
         key = q["USUBJID"] + "|" + pd.to_numeric(q["IDVARVAL"]).astype(int).astype(str)
@@ -42,7 +43,7 @@ def derive_vars_atoxgr_ae(adae: pd.DataFrame) -> pd.DataFrame:
     [3.0, nan]
     """
     require_columns(adae, ["AETOXGR"], "derive_vars_atoxgr_ae")
-    out = adae.copy()
+    out = fresh(adae)
     out["ATOXGR"] = adae["AETOXGR"]
     out["ATOXGRN"] = pd.to_numeric(adae["AETOXGR"], errors="coerce")
     return out
@@ -57,7 +58,7 @@ def derive_var_arel(adae: pd.DataFrame) -> pd.DataFrame:
     ['RELATED', 'NOT RELATED', 'RELATED']
     """
     require_columns(adae, ["AEREL"], "derive_var_arel")
-    out = adae.copy()
+    out = fresh(adae)
     out["AREL"] = np.where(adae["AEREL"].isin(RELATED) | (adae["AEREL"] == ""), "RELATED", "NOT RELATED")
     return out
 
@@ -70,7 +71,7 @@ def derive_var_adurn(adae: pd.DataFrame) -> pd.DataFrame:
     [3.0]
     """
     require_columns(adae, ["ASTDT", "AENDT"], "derive_var_adurn")
-    out = adae.copy()
+    out = fresh(adae)
     out["ADURN"] = ((adae["AENDT"] - adae["ASTDT"]).dt.days + 1).astype(float)
     out["ADURU"] = np.where(out["ADURN"].notna(), "DAYS", "")
     return out
@@ -82,7 +83,7 @@ def derive_vars_occurrence_flags(adae: pd.DataFrame) -> pd.DataFrame:
     AOCCSIFL, AOCCPIFL (the first record at the subject's highest grade), which the
     n (%) by worst grade tables count."""
     teae = adae["TRTEMFL"] == "Y"
-    out = adae.copy()
+    out = fresh(adae)
     levels = {"": ["USUBJID"], "S": ["USUBJID", "AEBODSYS"], "P": ["USUBJID", "AEBODSYS", "AEDECOD"]}
     for suffix, by in levels.items():
         out = derive_var_extreme_flag(out, by, ["ASTDT", "AESEQ"], new_var=f"AOCC{suffix}FL", filter_mask=teae)

@@ -52,6 +52,7 @@ from analysis.adam.derive.dates import derive_vars_dtm, impute_dtc_dt
 from analysis.adam.derive.labs import derive_vars_blq
 from analysis.adam.derive.occurrence import derive_var_last_dose_number
 from analysis.specs import Study
+from analysis.adam.derive.checks import fresh
 
 CATEGORY = "CYTOKINES"  # LB.LBCAT of the cytokine panel, and PARCAT1
 SCHEDULE = "cytokines"  # specs/study.yaml assessments entry whose visits are the windows
@@ -119,7 +120,7 @@ def derive_var_srcvar_limit(bds: pd.DataFrame, *, domain: str = "LB") -> pd.Data
     ['LBSTRESC', 'LBSTRESN']
     """
     require_columns(bds, ["SRCVAR", "BLQFL", "ALQFL"], "derive_var_srcvar_limit")
-    out = bds.copy()
+    out = fresh(bds)
     limit = (bds["BLQFL"] == "Y") | (bds["ALQFL"] == "Y")
     out["SRCVAR"] = bds["SRCVAR"].where(~limit, f"{domain}STRESC")
     return out
@@ -164,7 +165,7 @@ def derive_vars_param(bds: pd.DataFrame, params: pd.DataFrame) -> pd.DataFrame:
     if unknown:
         raise ValueError(f"derive_vars_param: PARAMCD {unknown} not in the parameter table")
     p = params.set_index("PARAMCD")
-    out = bds.copy()
+    out = fresh(bds)
     out["PARAM"] = out["PARAMCD"].map(p["PARAM"])
     out["PARAMN"] = out["PARAMCD"].map(p["PARAMN"]).astype(float)
     out["PARCAT1"] = out["PARAMCD"].map(p["PARCAT1"])
@@ -183,7 +184,7 @@ def derive_var_fold_change(bds: pd.DataFrame, *, numerator: str = "AVAL", denomi
     """
     require_columns(bds, [numerator, denominator, log_flag], "derive_var_fold_change")
     den = bds[denominator].where((bds[denominator] != 0) & ~bds[log_flag].astype(bool))
-    out = bds.copy()
+    out = fresh(bds)
     out[new_var] = bds[numerator] / den
     return out
 
@@ -260,7 +261,7 @@ def derive_var_precycle(bds: pd.DataFrame, infusions: pd.DataFrame, *, pre_dose_
     """
     require_columns(bds, ["USUBJID", "ADT", "ADTM", "ATMF", "ATPT"], "derive_var_precycle")
     require_columns(infusions, ["USUBJID", "_INFNUM", "_INFSTDT", "_INFSTDTM"], "derive_var_precycle (infusions)")
-    out = bds.copy()
+    out = fresh(bds)
     precyc = pd.Series(np.nan, index=bds.index)
     # one pass per infusion number (at most 3), latest first, so the earliest infusion the
     # sample precedes wins; each pass is vectorised over all records
@@ -303,7 +304,7 @@ def derive_vars_cycbase(bds: pd.DataFrame, *, order: Sequence[str] = tuple(ORDER
                          "_CYCNUM": np.where(is_study_base[flagged.index], 1.0, flagged["_PRECYC"]),
                          "CYCBASE": flagged["AVAL"]})
     cyc = bds[[*by, "_CYCNUM"]].merge(base, on=[*by, "_CYCNUM"], how="left", validate="many_to_one")
-    out = bds.copy()
+    out = fresh(bds)
     out["CYCBLFL"] = np.where(is_study_base | is_later_base, "Y", "")
     out["CYCBASE"] = cyc["CYCBASE"].to_numpy(dtype=float)
     return out

@@ -11,6 +11,7 @@ from analysis.adam.adsl import merge_adsl_vars
 from analysis.adam.context import AdamContext
 from analysis.adam.derive.checks import require_columns
 from analysis.adam.derive.dates import derive_var_dy, derive_vars_dt, derive_vars_dtm
+from analysis.adam.derive.checks import fresh
 
 
 def derive_vars_infusion(ex: pd.DataFrame, ec: pd.DataFrame) -> pd.DataFrame:
@@ -46,7 +47,7 @@ def params_per_infusion(inf: pd.DataFrame) -> pd.DataFrame:
     """Per-infusion parameters: DOSELVL (10^6 cells/kg), TOTCELL (10^6 cells), INFDUR (min)."""
     rows = []
     for paramcd, col in (("DOSELVL", "EXDOSE"), ("TOTCELL", "TOTCELL"), ("INFDUR", "INFDUR")):
-        r = inf.copy()
+        r = fresh(inf)
         r["PARAMCD"], r["AVAL"] = paramcd, inf[col].astype(float)
         r["SRCDOM"], r["SRCSEQ"] = ("EX", inf["EXSEQ"]) if paramcd != "TOTCELL" else ("EC", np.nan)
         r["SRCVAR"] = {"DOSELVL": "EXDOSE", "TOTCELL": "ECDOSE", "INFDUR": "EXENDTC"}[paramcd]

@@ -20,6 +20,7 @@ from analysis.adam.derive.baseline import derive_var_base
 from analysis.adam.derive.checks import require_columns
 from analysis.adam.derive.labs import derive_var_anrind, derive_var_crit_uln, derive_var_r2anrhi, derive_vars_blq
 from analysis.adam.metadata import Param
+from analysis.adam.derive.checks import fresh
 
 EXCLUDED_LB_CATEGORIES = ("CYTOKINES",)
 
@@ -45,7 +46,7 @@ def derive_vars_param(bds: pd.DataFrame, params: dict[str, Param]) -> pd.DataFra
     unknown = sorted(set(bds["PARAMCD"]) - set(params))
     if unknown:
         raise ValueError(f"derive_vars_param: PARAMCD {unknown} not in the parameter spec")
-    out = bds.copy()
+    out = fresh(bds)
     out["PARAM"] = bds["PARAMCD"].map({k: p.param for k, p in params.items()})
     out["PARAMN"] = bds["PARAMCD"].map({k: float(p.paramn) for k, p in params.items()})
     out["PARCAT1"] = bds["PARAMCD"].map({k: p.parcat1 for k, p in params.items()})
@@ -64,7 +65,7 @@ def derive_param_log10(bds: pd.DataFrame, source: str, new: str, categories: dic
     [[1.0, 'TARGET NOT DETECTED'], [1.0, 'DETECTED <LLOQ'], [2.0, 'QUANTIFIABLE']]
     """
     require_columns(bds, ["PARAMCD", "AVAL", "AVALC", "BLQFL"], "derive_param_log10")
-    out = bds.copy()
+    out = fresh(bds)
     is_src = out["PARAMCD"] == source
     cat = np.select([out["AVALC"].str.upper() == categories["not_detected"].upper(), out["BLQFL"] == "Y",
                      out["AVAL"].notna()],
@@ -131,7 +132,7 @@ def derive_vars_ctcae(bds: pd.DataFrame, criteria) -> pd.DataFrame:
     criteria of v5 compare a post-baseline value with baseline, and a baseline graded against
     itself would always be grade 0 (admiral issue 2512)."""
     require_columns(bds, ["_PREDOSE", "BNRIND"], "derive_vars_ctcae")
-    graded = bds.copy()
+    graded = fresh(bds)
     graded["_BNRIND"] = graded["BNRIND"]
     graded.loc[graded["_PREDOSE"], "BNRIND"] = ""
     graded = derive_var_atoxgr_dir(graded, criteria, "H")

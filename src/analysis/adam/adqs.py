@@ -58,6 +58,7 @@ from analysis.adam.scores import (
 from analysis.adam.scores.cldq import ITEMS as CLDQ_ITEMS
 from analysis.adam.scores.rand36 import HEALTH_TRANSITION_ITEM
 from analysis.adam.scores.rand36 import ITEMS as SF36_ITEMS
+from analysis.adam.derive.checks import fresh
 
 EQ5D_DIMENSIONS = ["EQ5D0201", "EQ5D0202", "EQ5D0203", "EQ5D0204", "EQ5D0205"]  # MO SC UA PD AD
 EQ5D_VAS = "EQ5D0206"
@@ -189,7 +190,7 @@ def derive_params_scores(items: pd.DataFrame, instrument: Instrument) -> pd.Data
     template = mine.drop_duplicates(by, keep="first").set_index(by).loc[wide.index]
     frames = []
     for cd in [c for c in scored.columns if not c.endswith(NMISS_SUFFIX)]:
-        rec = template.copy()
+        rec = fresh(template)
         value = scored[cd]
         numeric = pd.api.types.is_numeric_dtype(value)
         rec["PARAMCD"] = cd

@@ -53,6 +53,7 @@ from analysis.adam.scores import (
     meld_na,
     meld_unos,
 )
+from analysis.adam.derive.checks import fresh
 
 # assessment schedules (specs/study.yaml `assessments`) whose analysis windows apply
 SCHEDULES = {"MELD": "liver_labs", "MELDNA": "liver_labs", "MELD3": "liver_labs",
@@ -250,7 +251,7 @@ def clear_var_for_params(df: pd.DataFrame, var: str, paramcds: Sequence[str]) ->
     [nan, 20.0]
     """
     require_columns(df, ["PARAMCD", var], "clear_var_for_params")
-    out = df.copy()
+    out = fresh(df)
     out.loc[out["PARAMCD"].isin(paramcds), var] = np.nan
     return out
 

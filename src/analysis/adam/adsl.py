@@ -16,6 +16,7 @@ from analysis.adam.context import AdamContext
 from analysis.adam.derive.checks import require_columns
 from analysis.adam.derive.dates import derive_vars_dtm, impute_dtc_dt
 from analysis.adam.derive.subject import DateSource, derive_var_extreme_dt, derive_vars_merged
+from analysis.adam.derive.checks import fresh
 
 
 def derive_vars_trt(adsl: pd.DataFrame, cohorts: list[dict]) -> pd.DataFrame:
@@ -29,7 +30,7 @@ def derive_vars_trt(adsl: pd.DataFrame, cohorts: list[dict]) -> pd.DataFrame:
     """
     require_columns(adsl, ["ARMCD", "ARM", "ACTARMCD", "ACTARM"], "derive_vars_trt")
     dose = {c["armcd"]: float(c["dose"]) for c in cohorts}
-    out = adsl.copy()
+    out = fresh(adsl)
     out["TRT01P"] = adsl["ARM"].where(adsl["ARMCD"].isin(dose), "")
     out["TRT01PN"] = adsl["ARMCD"].map(dose)
     out["TRT01A"] = adsl["ACTARM"].where(adsl["ACTARMCD"].isin(dose), "")
@@ -54,7 +55,7 @@ def derive_vars_exposure(adsl: pd.DataFrame, ex: pd.DataFrame) -> pd.DataFrame:
     given = derive_vars_dtm(given, "EXEN", "EXENDTC")
     per = given.groupby("USUBJID").agg(TRTSDTM=("EXSTDTM", "min"), TRTEDTM=("EXENDTM", "max"),
                                        NINF=("EXDOSE", "size"), CUMDOSE=("EXDOSE", "sum"))
-    out = adsl.copy()
+    out = fresh(adsl)
     for col in ("TRTSDTM", "TRTEDTM", "NINF", "CUMDOSE"):
         out[col] = out["USUBJID"].map(per[col])
     out["TRTSDTM"] = pd.to_datetime(out["TRTSDTM"])
@@ -79,7 +80,7 @@ def derive_vars_disposition(adsl: pd.DataFrame, ds: pd.DataFrame) -> pd.DataFram
     require_columns(ds, ["USUBJID", "DSCAT", "DSDECOD", "DSTERM", "DSSTDTC"], "derive_vars_disposition")
     eos = ds[ds["DSCAT"] == "DISPOSITION EVENT"].drop_duplicates("USUBJID", keep="last").set_index("USUBJID")
     consent = ds[ds["DSDECOD"] == "INFORMED CONSENT OBTAINED"].drop_duplicates("USUBJID").set_index("USUBJID")
-    out = adsl.copy()
+    out = fresh(adsl)
     decod = out["USUBJID"].map(eos["DSDECOD"]).fillna("")
     out["EOSSTT"] = np.select([decod == "COMPLETED", decod != ""], ["COMPLETED", "DISCONTINUED"], "ONGOING")
     out["EOSDT"] = impute_dtc_dt(out["USUBJID"].map(eos["DSSTDTC"]).fillna(""))[0]
@@ -98,7 +99,7 @@ def derive_vars_death(adsl: pd.DataFrame, dd: pd.DataFrame) -> pd.DataFrame:
     [['2024-12-12', 'SEPSIS'], ['NaT', '']]
     """
     require_columns(adsl, ["USUBJID", "DTHFL", "DTHDTC"], "derive_vars_death")
-    out = adsl.copy()
+    out = fresh(adsl)
     out["DTHDT"], out["DTHDTF"] = impute_dtc_dt(adsl["DTHDTC"], highest_imputation="M")
     cause = dd[dd["DDTESTCD"] == "PRCDTH"].drop_duplicates("USUBJID").set_index("USUBJID")["DDSTRESC"]
     out["DTHCAUS"] = out["USUBJID"].map(cause).fillna("")
@@ -117,7 +118,7 @@ def derive_vars_transplant(adsl: pd.DataFrame, pr: pd.DataFrame, rule: dict) -> 
     tx = pr[pr[rule["variable"]].isin(rule["values"])].copy()
     tx["_DT"] = impute_dtc_dt(tx["PRSTDTC"], highest_imputation="M")[0]
     first = tx.sort_values("_DT").drop_duplicates("USUBJID").set_index("USUBJID")["_DT"]
-    out = adsl.copy()
+    out = fresh(adsl)
     out["LTXDT"] = pd.to_datetime(out["USUBJID"].map(first))
     out["LTXFL"] = np.where(out["LTXDT"].notna(), "Y", "N")
     return out
@@ -149,7 +150,7 @@ def derive_vars_enrlfl_saffl(adsl: pd.DataFrame) -> pd.DataFrame:
     [['Y', 'Y'], ['N', 'N']]
     """
     require_columns(adsl, ["ARMCD", "NINF"], "derive_vars_enrlfl_saffl")
-    out = adsl.copy()
+    out = fresh(adsl)
     out["ENRLFL"] = np.where(adsl["ARMCD"] != "", "Y", "N")
     out["SAFFL"] = np.where(adsl["NINF"] > 0, "Y", "N")
     return out
@@ -169,7 +170,7 @@ def derive_var_dltevlfl(adsl: pd.DataFrame, dlt_window: dict) -> pd.DataFrame:
     require_columns(adsl, ["SAFFL", "TRTSDT", "LSTALVDT", "DLTFL"], "derive_var_dltevlfl")
     window_end = adsl["TRTSDT"] + pd.to_timedelta(dlt_window["end_day"] - 1, unit="D")
     followed = adsl["LSTALVDT"].notna() & (adsl["LSTALVDT"] >= window_end)
-    out = adsl.copy()
+    out = fresh(adsl)
     out["DLTEVLFL"] = np.where((adsl["SAFFL"] == "Y") & (followed | (adsl["DLTFL"] == "Y")), "Y", "N")
     return out
 
@@ -205,7 +206,7 @@ def derive_var_weightbl(adsl: pd.DataFrame, vs: pd.DataFrame) -> pd.DataFrame:
     w = w.merge(adsl[["USUBJID", "TRTSDT"]], on="USUBJID")
     w = w[w["_DT"] <= w["TRTSDT"]].sort_values(["USUBJID", "_DT"], kind="stable")
     last = w.drop_duplicates("USUBJID", keep="last").set_index("USUBJID")["VSSTRESN"]
-    out = adsl.copy()
+    out = fresh(adsl)
     out["WEIGHTBL"] = out["USUBJID"].map(last).astype(float)
     return out
 
@@ -219,7 +220,7 @@ BASELINE_COVARIATES = {  # ADSL variable: (dataset, PARAMCD, value column)
 
 def derive_adsl_baselines(adsl: pd.DataFrame, derived: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """Baseline covariates from the baseline records (ABLFL = "Y") of ADRS and ADLB."""
-    out = adsl.copy()
+    out = fresh(adsl)
     for var, (ds, paramcd, col) in BASELINE_COVARIATES.items():
         bds = derived[ds]
         base = bds[(bds["PARAMCD"] == paramcd) & (bds["ABLFL"] == "Y")].set_index("USUBJID")[col]
@@ -232,7 +233,7 @@ def derive_adsl_dlt(adsl: pd.DataFrame, adae: pd.DataFrame, dlt_window: dict) ->
     """DLTFL ("Y" when the subject had a DLT, else "N") and DLTDT (first DLT onset), then the
     population flags that depend on it."""
     dlt = adae[adae["ADLTFL"] == "Y"].groupby("USUBJID")["ASTDT"].min()
-    out = adsl.copy()
+    out = fresh(adsl)
     out["DLTDT"] = pd.to_datetime(out["USUBJID"].map(dlt))
     out["DLTFL"] = np.where(out["DLTDT"].notna(), "Y", "N")
     return derive_var_dltevlfl(out, dlt_window)
@@ -241,7 +242,7 @@ def derive_adsl_dlt(adsl: pd.DataFrame, adae: pd.DataFrame, dlt_window: dict) ->
 def derive_var_efffl(adsl: pd.DataFrame, adlb: pd.DataFrame, params: list[str]) -> pd.DataFrame:
     """EFFFL: in the safety population with at least one post-baseline value of `params`."""
     post = adlb[adlb["PARAMCD"].isin(params) & (adlb["ADY"] > 1) & adlb["AVAL"].notna()]["USUBJID"].unique()
-    out = adsl.copy()
+    out = fresh(adsl)
     out["EFFFL"] = np.where((adsl["SAFFL"] == "Y") & adsl["USUBJID"].isin(post), "Y", "N")
     return out
 

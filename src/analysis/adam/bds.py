@@ -14,6 +14,7 @@ from analysis.adam.derive.checks import require_columns
 from analysis.adam.derive.dates import derive_var_dy, derive_vars_dtm, impute_dtc_dt
 from analysis.adam.derive.windows import derive_var_anl01fl, derive_var_baseline_avisit, derive_vars_avisit
 from analysis.specs import Study
+from analysis.adam.derive.checks import fresh
 
 
 def findings_to_bds(df: pd.DataFrame, domain: str, *, schedule: str | pd.Series) -> pd.DataFrame:
@@ -124,7 +125,7 @@ def clear_pre_baseline_analysis(bds: pd.DataFrame) -> pd.DataFrame:
     ([0.0, 3.0], ['', 'Y', 'Y'])
     """
     require_columns(bds, ["_PREDOSE", "ABLFL"], "clear_pre_baseline_analysis")
-    out = bds.copy()
+    out = fresh(bds)
     pre = out["_PREDOSE"].astype(bool) & (out["ABLFL"] != "Y")
     for col in ("CHG", "PCHG", "R2BASE"):
         if col in out:

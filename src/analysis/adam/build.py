@@ -82,7 +82,9 @@ def build_adam(sdtm_dir: str | Path, study: Study, out_dir: str | Path, spec_dir
     spec_dir = Path(spec_dir or study.path.parent / "adam")
     specs = load_adam_specs(spec_dir)
     ctx = load_context(sdtm_dir, study, spec_dir, cutoff)
-    datasets = build_all(ctx, spec_dir)
+    # copy-on-write lets every verb return a new frame without copying its input's data
+    with pd.option_context("mode.copy_on_write", True):
+        datasets = build_all(ctx, spec_dir)
     missing = sorted(set(specs) - set(datasets))
     if missing:
         raise RuntimeError(f"ADaM datasets in the specs but not built: {missing}")

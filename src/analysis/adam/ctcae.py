@@ -45,6 +45,7 @@ import pandas as pd
 import yaml
 
 from analysis.errors import SpecError
+from analysis.adam.derive.checks import fresh
 
 OPS = {"gt": np.greater, "ge": np.greater_equal, "lt": np.less, "le": np.less_equal}
 OPS_BY_DIRECTION = {"H": ("gt", "ge"), "L": ("lt", "le")}
@@ -243,7 +244,7 @@ def signif(x: Any, digits: int) -> np.ndarray:
     [3.3, 1.8, 123456790.0, 0.0]
     """
     x = np.asarray(x, dtype=float)
-    out = x.copy()
+    out = fresh(x)
     ok = np.isfinite(x) & (x != 0)
     v = x[ok]
     e = digits - 1 - np.floor(np.log10(np.abs(v)))
@@ -314,7 +315,7 @@ def derive_var_atoxgr_dir(
         blq = graded & df[blq_var].eq("Y").to_numpy()
         grade[blq] = _blq_grade(direction, aval[blq], signif(limits["uln"][blq], digits))
 
-    out = df.copy()
+    out = fresh(df)
     out[desc_var] = desc
     out[grade_var] = grade
     return out
@@ -424,7 +425,7 @@ def derive_var_shift(df: pd.DataFrame, from_var: str, to_var: str, new_var: str,
     _check_vars(df, [from_var, to_var])
     a = df[from_var].fillna("").astype(str)
     b = df[to_var].fillna("").astype(str)
-    out = df.copy()
+    out = fresh(df)
     out[new_var] = np.where((a != "") & (b != ""), a + sep + b, "").astype(object)
     return out
 

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.adam.derive.checks import require_columns
+from analysis.adam.derive.checks import fresh
 
 
 def derive_var_predose(df: pd.DataFrame, *, trtsdtm: str = "TRTSDTM", adtm: str = "ADTM", tmf: str = "ATMF",
@@ -42,7 +43,7 @@ def derive_var_predose(df: pd.DataFrame, *, trtsdtm: str = "TRTSDTM", adtm: str 
     else:
         on_day_predose &= False
     by_date = (df[adt] < df[trtsdt]) | on_day_predose
-    out = df.copy()
+    out = fresh(df)
     out[new_var] = np.where(has_time, by_time, by_date) & df[trtsdt].notna() & df[adt].notna()
     return out
 
@@ -63,9 +64,10 @@ def derive_var_ablfl(df: pd.DataFrame, by_vars: Sequence[str], order: Sequence[s
     has_value = df[value].notna()
     if value_c:
         has_value |= df[value_c].fillna("").astype(str).str.strip() != ""
-    candidates = df[df[eligible].astype(bool) & has_value]
+    # sort only the key and order columns, not the whole (wide) dataset
+    candidates = df.loc[df[eligible].astype(bool) & has_value, [*by_vars, *order]]
     last = candidates.sort_values([*by_vars, *order], kind="stable").groupby(list(by_vars), sort=False).tail(1)
-    out = df.copy()
+    out = fresh(df)
     out[new_var] = np.where(out.index.isin(last.index), "Y", "")
     return out
 
@@ -87,7 +89,7 @@ def derive_var_base(df: pd.DataFrame, by_vars: Sequence[str], *, source_var: str
     # look the value up on the key columns only: merging the whole (wide, long) dataset would
     # copy every column of a million-row ADLB for one new variable
     keys = df[list(by_vars)].merge(base, on=list(by_vars), how="left", validate="many_to_one")
-    out = df.copy()
+    out = fresh(df)
     values = keys[source_var].to_numpy()
     if pd.api.types.is_object_dtype(df[source_var]) or pd.api.types.is_string_dtype(df[source_var]):
         values = keys[source_var].fillna("").to_numpy()
@@ -102,7 +104,7 @@ def derive_var_chg(df: pd.DataFrame) -> pd.DataFrame:
     [15.0, nan]
     """
     require_columns(df, ["AVAL", "BASE"], "derive_var_chg")
-    out = df.copy()
+    out = fresh(df)
     out["CHG"] = df["AVAL"] - df["BASE"]
     return out
 
@@ -114,7 +116,7 @@ def derive_var_pchg(df: pd.DataFrame) -> pd.DataFrame:
     [50.0, nan]
     """
     require_columns(df, ["AVAL", "BASE"], "derive_var_pchg")
-    out = df.copy()
+    out = fresh(df)
     base = df["BASE"].where(df["BASE"] != 0)
     out["PCHG"] = 100 * (df["AVAL"] - base) / base
     return out
@@ -127,6 +129,6 @@ def derive_var_r2base(df: pd.DataFrame) -> pd.DataFrame:
     [1.5]
     """
     require_columns(df, ["AVAL", "BASE"], "derive_var_r2base")
-    out = df.copy()
+    out = fresh(df)
     out["R2BASE"] = df["AVAL"] / df["BASE"].where(df["BASE"] != 0)
     return out

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.adam.derive.checks import require_columns
+from analysis.adam.derive.checks import fresh
 
 _DTC = (r"^(?P<y>\d{4})(?:-(?P<m>\d{2})(?:-(?P<d>\d{2})"
         r"(?:T(?P<H>\d{2})(?::(?P<M>\d{2})(?::(?P<S>\d{2}))?)?)?)?)?$")
@@ -29,11 +30,17 @@ IMPUTATIONS = ("first", "mid", "last")
 def _parts(dtc: pd.Series) -> pd.DataFrame:
     """Year, month, day, hour, minute, second of each ISO 8601 value (NaN where absent)."""
     text = dtc.fillna("").astype(str).str.strip()
-    parts = text.str.extract(_DTC)
-    bad = (text != "") & parts["y"].isna()
-    if bad.any():
+    # a lab dataset repeats each collection date-time over many tests: parse each distinct
+    # value once
+    codes, uniques = pd.factorize(text)
+    parts = pd.Series(uniques).str.extract(_DTC).astype(float)
+    bad_unique = (pd.Series(uniques) != "") & parts["y"].isna()
+    if bad_unique.any():
+        bad = np.isin(codes, np.flatnonzero(bad_unique))
         raise ValueError(f"not an ISO 8601 date: {text[bad].iloc[0]!r} (record {int(np.flatnonzero(bad)[0]) + 1})")
-    return parts.astype(float)
+    out = parts.iloc[codes].reset_index(drop=True) if len(codes) else parts.iloc[:0]
+    out.index = dtc.index
+    return out
 
 
 def impute_dtc_dt(dtc: pd.Series, *, highest_imputation: str = "n", date_imputation: str = "first",
@@ -113,7 +120,7 @@ def derive_vars_dt(df: pd.DataFrame, new_vars_prefix: str, dtc: str, *, highest_
     dates, flags = impute_dtc_dt(df[dtc], highest_imputation=highest_imputation,
                                  date_imputation=date_imputation,
                                  min_dates=[df[c] for c in min_dates], max_dates=[df[c] for c in max_dates])
-    out = df.copy()
+    out = fresh(df)
     out[f"{new_vars_prefix}DT"] = dates
     if flag_imputation:
         out[f"{new_vars_prefix}DTF"] = flags
@@ -140,7 +147,7 @@ def derive_vars_dtm(df: pd.DataFrame, new_vars_prefix: str, dtc: str, *, time_im
     flag = np.where(p["H"].isna(), "H", np.where(p["M"].isna(), "M", np.where(p["S"].isna(), "S", "")))
     date = _ymd(p["y"], p["m"], p["d"])
     seconds = p["H"].fillna(fill["H"]) * 3600 + p["M"].fillna(fill["M"]) * 60 + p["S"].fillna(fill["S"])
-    out = df.copy()
+    out = fresh(df)
     out[f"{new_vars_prefix}DTM"] = (date + pd.to_timedelta(seconds, unit="s")).where(complete)
     if flag_imputation:
         out[f"{new_vars_prefix}TMF"] = pd.Series(flag, index=df.index).where(complete, "")
@@ -172,7 +179,7 @@ def derive_var_dy(df: pd.DataFrame, source_date: str = "ADT", reference_date: st
     new_var = new_var or (source_date[:-2] + "DY" if source_date.endswith("DT") else None)
     if not new_var:
         raise ValueError(f"derive_var_dy: name the new variable for {source_date}")
-    out = df.copy()
+    out = fresh(df)
     out[new_var] = study_day(df[source_date], df[reference_date])
     return out
 
@@ -184,7 +191,7 @@ def to_sas_numbers(df: pd.DataFrame) -> pd.DataFrame:
     >>> to_sas_numbers(pd.DataFrame({"ADT": pd.to_datetime(["1960-01-02"])}))["ADT"].tolist()
     [1.0]
     """
-    out = df.copy()
+    out = fresh(df)
     for col in out.columns:
         if pd.api.types.is_datetime64_any_dtype(out[col]):
             delta = out[col] - SAS_EPOCH

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.adam.derive.checks import require_columns
+from analysis.adam.derive.checks import fresh
 
 _LIMIT = r"^\s*(?P<op>[<>]=?)\s*(?P<num>[0-9]*\.?[0-9]+(?:[eE][+-]?[0-9]+)?)\s*$"
 
@@ -38,7 +39,7 @@ def derive_vars_blq(df: pd.DataFrame, *, result_c: str = "AVALC", result_n: str 
     above = parts["op"].str.startswith(">", na=False)
     undetected = text.str.upper().isin([t.upper() for t in not_detected])
     q = pd.to_numeric(df[lloq], errors="coerce")
-    out = df.copy()
+    out = fresh(df)
     blq_value = q.fillna(limit) * blq_factor
     out[result_n] = np.where(below | undetected, blq_value, np.where(above, limit, df[result_n]))
     out["BLQFL"] = np.where(below | undetected, "Y", "")
@@ -60,7 +61,7 @@ def derive_var_anrind(df: pd.DataFrame, *, value: str = "AVAL", low: str = "ANRL
     ind = np.select([v.notna() & lo.notna() & (v < lo), v.notna() & hi.notna() & (v > hi),
                      v.notna() & (lo.notna() | hi.notna())],
                     ["LOW", "HIGH", "NORMAL"], default="")
-    out = df.copy()
+    out = fresh(df)
     out[new_var] = ind
     return out
 
@@ -73,7 +74,7 @@ def derive_var_r2anrhi(df: pd.DataFrame, *, value: str = "AVAL", high: str = "AN
     [3.0]
     """
     require_columns(df, [value, high], "derive_var_r2anrhi")
-    out = df.copy()
+    out = fresh(df)
     out["R2ANRHI"] = df[value] / df[high].where(df[high] != 0)
     return out
 
@@ -90,7 +91,7 @@ def derive_var_crit_uln(df: pd.DataFrame, *, paramcds: tuple[str, ...], multiple
     """
     require_columns(df, ["PARAMCD", "R2ANRHI"], "derive_var_crit_uln")
     applies = df["PARAMCD"].isin(paramcds)
-    out = df.copy()
+    out = fresh(df)
     out[crit] = np.where(applies, label, "")
     out[f"{crit}FL"] = np.where(applies & df["R2ANRHI"].notna(),
                                 np.where(df["R2ANRHI"] > multiple, "Y", "N"), "")

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.adam.derive.checks import require_columns
+from analysis.adam.derive.checks import fresh
 
 
 def derive_var_trtemfl(df: pd.DataFrame, *, start_date: str = "ASTDT", trt_start: str = "TRTSDT",
@@ -28,7 +29,7 @@ def derive_var_trtemfl(df: pd.DataFrame, *, start_date: str = "ASTDT", trt_start
     require_columns(df, [start_date, trt_start], "derive_var_trtemfl")
     days = (df[start_date] - df[trt_start]).dt.days + 1  # study day of onset (>= 1 after dosing)
     emergent = df[start_date].notna() & df[trt_start].notna() & (days >= 1) & (days <= window_end_day)
-    out = df.copy()
+    out = fresh(df)
     out[new_var] = np.where(emergent, "Y", "")
     return out
 
@@ -48,7 +49,7 @@ def derive_var_dltfl(df: pd.DataFrame, *, investigator_flag: str = "AEDLT", stud
     lo, hi = window
     in_window = df[study_day].between(lo, hi)
     dlt = (df["TRTEMFL"] == "Y") & (df[investigator_flag] == "Y") & in_window
-    out = df.copy()
+    out = fresh(df)
     out[new_var] = np.where(dlt, "Y", np.where(df["TRTEMFL"] == "Y", "N", ""))
     return out
 
@@ -74,7 +75,7 @@ def derive_var_last_dose_number(df: pd.DataFrame, doses: pd.DataFrame, *, by_var
     right = right.rename(columns={dose_number: "_DOSENUM"})
     m = pd.merge_asof(known, right, left_on=event_date, right_on=dose_date, by=by_vars, direction="backward")
     values = m.set_index("_ROW")["_DOSENUM"].reindex(np.arange(len(df)))
-    out = df.copy()
+    out = fresh(df)
     out[new_var] = values.to_numpy(dtype=float)
     return out
 
@@ -100,6 +101,6 @@ def derive_var_extreme_flag(df: pd.DataFrame, by_vars: Sequence[str], order: Seq
                             na_position="last")
     groups = cand.groupby(list(by_vars), sort=False, dropna=False)
     picked = (groups.head(1) if mode == "first" else groups.tail(1)).index
-    out = df.copy()
+    out = fresh(df)
     out[new_var] = np.where(out.index.isin(picked), "Y", "")
     return out

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from analysis.adam.derive.checks import require_columns
+from analysis.adam.derive.checks import fresh
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,7 @@ def derive_var_extreme_dt(adsl: pd.DataFrame, new_var: str, sources: Sequence[Da
     dates = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame({by: [], "_DT": []})
     dates["_DT"] = pd.to_datetime(dates["_DT"]).dt.normalize()
     agg = dates.groupby(by)["_DT"].max() if mode == "last" else dates.groupby(by)["_DT"].min()
-    out = adsl.copy()
+    out = fresh(adsl)
     out[new_var] = out[by].map(agg).astype("datetime64[ns]")
     return out
 
@@ -64,7 +65,7 @@ def derive_vars_merged(df: pd.DataFrame, other: pd.DataFrame, by_vars: Sequence[
     # merge on the key columns only, then assign: cheap even for a million-row BDS dataset
     keys = df[list(by_vars)].merge(other[[*by_vars, *new_vars]], on=list(by_vars), how="left",
                                    validate="many_to_one")
-    out = df.copy()
+    out = fresh(df)
     for col in new_vars:
         out[col] = keys[col].to_numpy()
     return out

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.adam.derive.checks import require_columns
+from analysis.adam.derive.checks import fresh
 
 BASELINE_AVISIT, BASELINE_AVISITN = "BASELINE", 0.0
 WINDOW_COLUMNS = ("AVISIT", "AVISITN", "AWTARGET", "AWLO", "AWHI")
@@ -62,7 +63,7 @@ def derive_vars_avisit(df: pd.DataFrame, windows: pd.DataFrame, by_vars: Sequenc
     # nearest target wins; on a tie the later visit (larger target)
     both = both.sort_values(["_ROW", "AWTDIFF", "AWTARGET"], ascending=[True, True, False], kind="stable")
     chosen = both.drop_duplicates("_ROW").set_index("_ROW")
-    out = df.copy()
+    out = fresh(df)
     rows = np.arange(len(df))
     for col in (*WINDOW_COLUMNS, "AWTDIFF"):
         values = chosen[col].reindex(rows)
@@ -80,7 +81,7 @@ def derive_var_baseline_avisit(df: pd.DataFrame, *, flag: str = "ABLFL") -> pd.D
     [['BASELINE', 0.0], ['DAY 7', 6.0]]
     """
     require_columns(df, [flag, *WINDOW_COLUMNS, "AWTDIFF"], "derive_var_baseline_avisit")
-    out = df.copy()
+    out = fresh(df)
     is_base = out[flag] == "Y"
     out.loc[is_base, "AVISIT"] = BASELINE_AVISIT
     out.loc[is_base, "AVISITN"] = BASELINE_AVISITN
@@ -104,11 +105,12 @@ def derive_var_anl01fl(df: pd.DataFrame, by_vars: Sequence[str], *, order: Seque
     has_value = df[value].notna()
     if value_c:
         has_value |= df[value_c].fillna("").astype(str) != ""
-    cand = df[(df["AVISIT"] != "") & has_value].copy()
+    # sort only the columns the choice needs, not the whole (wide) dataset
+    cand = df.loc[(df["AVISIT"] != "") & has_value, [*by_vars, "AWTDIFF", *order]]
     cand["_DIFF"] = cand["AWTDIFF"].fillna(0.0)  # the baseline record has no window: distance 0
     cand = cand.sort_values([*by_vars, "_DIFF", *order], ascending=[True] * len(by_vars) + [True] + [False] * len(order),
                             kind="stable")
     keep = cand.groupby(list(by_vars), sort=False, dropna=False).head(1).index
-    out = df.copy()
+    out = fresh(df)
     out[new_var] = np.where(out.index.isin(keep), "Y", "")
     return out
