@@ -71,7 +71,8 @@ def test_suppae_flags_and_relatedness():
                          "QNAM": ["AEINFR", "AEDLT"], "QVAL": ["Y", "Y"]})
     out = derive_vars_supp(ae, supp, {"AEDLT": "AEDLT", "AEINFR": "AEINFR"})
     assert out["AEDLT"].tolist() == ["", "Y"] and out["AEINFR"].tolist() == ["Y", ""]
-    assert derive_var_arel(out)["AREL"].tolist() == ["NOT RELATED", "RELATED"]
+    related = ["POSSIBLY RELATED", "PROBABLY RELATED", "DEFINITELY RELATED"]
+    assert derive_var_arel(out, related)["AREL"].tolist() == ["NOT RELATED", "RELATED"]
 
 
 def test_occurrence_flags_per_soc_and_pt():

@@ -15,9 +15,6 @@ from analysis.adam.derive.occurrence import (derive_var_dltfl, derive_var_extrem
                                              derive_var_trtemfl)
 from analysis.adam.derive.checks import fresh
 
-RELATED = ("POSSIBLY RELATED", "PROBABLY RELATED", "DEFINITELY RELATED")
-
-
 def derive_vars_supp(ae: pd.DataFrame, supp: pd.DataFrame, qnams: dict[str, str]) -> pd.DataFrame:
     """Bring SUPPAE qualifiers onto their AE records (IDVAR AESEQ): {new column: QNAM}.
 
@@ -49,17 +46,18 @@ def derive_vars_atoxgr_ae(adae: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def derive_var_arel(adae: pd.DataFrame) -> pd.DataFrame:
-    """AREL: RELATED for possibly/probably/definitely related, NOT RELATED otherwise (the
-    two-level relatedness summarised in tables); missing AEREL is counted as related, the
-    conservative choice for a first-in-human cell therapy.
+def derive_var_arel(adae: pd.DataFrame, related: list[str]) -> pd.DataFrame:
+    """AREL: RELATED for the AEREL values in `related`, NOT RELATED otherwise (the two-level
+    relatedness summarised in tables); missing AEREL is counted as related, the conservative
+    choice for a first-in-human cell therapy.
 
-    >>> derive_var_arel(pd.DataFrame({"AEREL": ["POSSIBLY RELATED", "UNLIKELY RELATED", ""]}))["AREL"].tolist()
+    >>> derive_var_arel(pd.DataFrame({"AEREL": ["POSSIBLY RELATED", "UNLIKELY RELATED", ""]}),
+    ...                 ["POSSIBLY RELATED"])["AREL"].tolist()
     ['RELATED', 'NOT RELATED', 'RELATED']
     """
     require_columns(adae, ["AEREL"], "derive_var_arel")
     out = fresh(adae)
-    out["AREL"] = np.where(adae["AEREL"].isin(RELATED) | (adae["AEREL"] == ""), "RELATED", "NOT RELATED")
+    out["AREL"] = np.where(adae["AEREL"].isin(related) | (adae["AEREL"] == ""), "RELATED", "NOT RELATED")
     return out
 
 
@@ -114,7 +112,7 @@ def build_adae(ctx: AdamContext, adsl: pd.DataFrame) -> pd.DataFrame:
     dlt = study["dlt_window"]
     ae = derive_var_dltfl(ae, window=(dlt["start_day"], dlt["end_day"]), new_var="ADLTFL")
     ae = derive_vars_atoxgr_ae(ae)
-    ae = derive_var_arel(ae)
+    ae = derive_var_arel(ae, conv["related_causality"])
     ex = ctx.domain("EX")
     doses = ex[ex["EXDOSE"] > 0][["USUBJID", "EXSTDTC"]].copy()
     doses = derive_vars_dt(doses, "EXST", "EXSTDTC", flag_imputation=False)

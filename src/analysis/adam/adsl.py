@@ -211,17 +211,18 @@ def derive_var_weightbl(adsl: pd.DataFrame, vs: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-BASELINE_COVARIATES = {  # ADSL variable: (dataset, PARAMCD, value column)
-    "MELDBL": ("ADRS", "MELD", "AVAL"), "MELDNABL": ("ADRS", "MELDNA", "AVAL"), "MELD3BL": ("ADRS", "MELD3", "AVAL"),
-    "CPSBL": ("ADRS", "CPSCORE", "AVAL"), "CPCLSBL": ("ADRS", "CPCLASS", "AVALC"), "ECOGBL": ("ADRS", "ECOG", "AVAL"),
-    "LSMBL": ("ADRS", "LSM", "AVAL"), "HBVDNABL": ("ADLB", "HBVDNALG", "AVAL"), "AFPBL": ("ADLB", "AFP", "AVAL"),
-}
+def derive_adsl_baselines(adsl: pd.DataFrame, derived: dict[str, pd.DataFrame],
+                          covariates: dict[str, list[str]]) -> pd.DataFrame:
+    """Baseline covariates from the baseline records (ABLFL = "Y") of BDS datasets:
+    `covariates` maps an ADSL variable to [dataset, PARAMCD, value column].
 
-
-def derive_adsl_baselines(adsl: pd.DataFrame, derived: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """Baseline covariates from the baseline records (ABLFL = "Y") of ADRS and ADLB."""
+    >>> adrs = pd.DataFrame({"USUBJID": ["1", "1"], "PARAMCD": ["MELD"] * 2, "ABLFL": ["Y", ""], "AVAL": [14.0, 12.0]})
+    >>> derive_adsl_baselines(pd.DataFrame({"USUBJID": ["1", "2"]}), {"ADRS": adrs},
+    ...                       {"MELDBL": ["ADRS", "MELD", "AVAL"]})["MELDBL"].tolist()
+    [14.0, nan]
+    """
     out = fresh(adsl)
-    for var, (ds, paramcd, col) in BASELINE_COVARIATES.items():
+    for var, (ds, paramcd, col) in covariates.items():
         bds = derived[ds]
         base = bds[(bds["PARAMCD"] == paramcd) & (bds["ABLFL"] == "Y")].set_index("USUBJID")[col]
         out[var] = out["USUBJID"].map(base)

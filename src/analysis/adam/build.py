@@ -47,7 +47,7 @@ def build_all(ctx: AdamContext, spec_dir: Path) -> dict[str, pd.DataFrame]:
     adcyt = build_adcyt(ctx, adsl)
     adrs = build_adrs(ctx, adsl, params["ADRS"])
     adqs = build_adqs(ctx, adsl, params["ADQS"])
-    adsl = adsl_mod.derive_adsl_baselines(adsl, {"ADRS": adrs, "ADLB": adlb})
+    adsl = adsl_mod.derive_adsl_baselines(adsl, {"ADRS": adrs, "ADLB": adlb}, ctx.conventions["baseline_covariates"])
     adsl = adsl_mod.derive_var_efffl(adsl, adlb, ctx.conventions["efficacy_params"])
     adtte = build_adtte(ctx, adsl, params["ADTTE"])
     addlt = build_addlt(adsl, adae, study["dlt_window"])
