@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import doctest
 import math
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -28,10 +27,6 @@ from analysis.specs import load_study, read_yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 SPECS = ROOT / "specs" / "adam"
-# the line the lead adds to specs/adam/datasets.csv (the test writes it to a temporary spec folder)
-DATASETS_HEADER = "dataset,label,class,subclass,structure,keys"
-DATASETS_LINE = ("ADCYT,Cytokine Analysis Dataset,BASIC DATA STRUCTURE,,"
-                 "One record per subject per parameter per sample,STUDYID;USUBJID;PARAMN;ADTM;SRCSEQ")
 KEYS = ["STUDYID", "USUBJID", "PARAMN", "ADTM", "SRCSEQ"]
 NAN = float("nan")
 
@@ -234,36 +229,25 @@ def real(study, embedded_sdtm_dir):
     return ctx, build_adcyt(ctx, build_adsl_core(ctx))
 
 
-@pytest.fixture(scope="module")
-def spec_dir(tmp_path_factory):
-    """specs/adam with only ADCYT: the proposed datasets.csv line and this dataset's CSVs."""
-    d = tmp_path_factory.mktemp("adam_specs")
-    (d / "datasets.csv").write_text(f"{DATASETS_HEADER}\n{DATASETS_LINE}\n", encoding="utf-8")
-    for part in ("variables", "params"):
-        (d / part).mkdir()
-        shutil.copy(SPECS / part / "ADCYT.csv", d / part / "ADCYT.csv")
-    return d
-
-
-def test_real_conforms_to_spec(real, spec_dir):
+def test_real_conforms_to_spec(real):
     _, adcyt = real
-    spec = load_adam_specs(spec_dir)["ADCYT"]
+    spec = load_adam_specs(SPECS)["ADCYT"]
     out = conform(to_sas_numbers(adcyt), spec)
     assert len(out) == len(adcyt)
     assert not out.duplicated(list(spec.keys)).any()
     assert list(spec.keys) == KEYS
 
 
-def test_real_parameters_match_params_csv(real, spec_dir, study):
+def test_real_parameters_match_params_csv(real, study):
     ctx, adcyt = real
-    params = load_params(spec_dir)["ADCYT"]
+    params = load_params(SPECS)["ADCYT"]
     assert len(params) == 24
     assert set(adcyt["PARAMCD"]) == set(params)  # every record's PARAMCD is listed, every parameter has data
     got = adcyt[["PARAMCD", "PARAM", "PARAMN", "PARCAT1"]].drop_duplicates().set_index("PARAMCD")
     for cd, p in params.items():
         assert (got.loc[cd, "PARAM"], got.loc[cd, "PARAMN"], got.loc[cd, "PARCAT1"]) == (p.param, p.paramn, p.parcat1)
     # the code's parameter table and the CSV agree
-    table = cytokine_params(study).set_index("PARAMCD")
+    table = cytokine_params(study, "CYTOKINES").set_index("PARAMCD")
     assert {cd: (p.param, p.paramn, p.unit) for cd, p in params.items()} == {
         cd: (r.PARAM, r.PARAMN, r.UNIT) for cd, r in table.iterrows()}
     # one linear record and one log record per LB cytokine record

@@ -13,7 +13,6 @@ means, China value set) and compared with the score functions on the same items.
 
 from __future__ import annotations
 
-import csv
 import doctest
 import math
 from pathlib import Path
@@ -41,8 +40,6 @@ ROOT = Path(__file__).resolve().parents[2]
 SPEC_DIR = ROOT / "specs" / "adam"
 STUDY = load_study(ROOT / "specs" / "study.yaml")
 
-ADQS_DATASET_LINE = ["ADQS", "Questionnaires Analysis Dataset", "BASIC DATA STRUCTURE", "",
-                     "One record per subject per parameter per analysis date", "STUDYID;USUBJID;PARAMN;ADT;SRCSEQ"]
 KEYS = ["STUDYID", "USUBJID", "PARAMN", "ADT", "SRCSEQ"]
 D1, W12 = "2024-05-10", "2024-08-04"
 SF, CL, EQ = "SF-36 V1.0", "CLDQ", "EQ-5D-5L"
@@ -84,18 +81,6 @@ def mini():
         "TRTEDT": pd.to_datetime(["2024-07-06"]), "SAFFL": ["Y"]})
     ctx = AdamContext(sdtm={"QS": qs, "EX": ex}, study=STUDY, conventions={})
     return qs, build_adqs(ctx, adsl, load_params(SPEC_DIR)["ADQS"])
-
-
-def spec_for(tmp_path: Path, dataset: str, line: list[str]):
-    """load_adam_specs on a folder holding only this dataset's spec (datasets.csv is the lead's)."""
-    (tmp_path / "variables").mkdir()
-    (tmp_path / "variables" / f"{dataset}.csv").write_text(
-        (SPEC_DIR / "variables" / f"{dataset}.csv").read_text(encoding="utf-8"), encoding="utf-8")
-    with open(tmp_path / "datasets.csv", "w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh, lineterminator="\n")
-        w.writerow(["dataset", "label", "class", "subclass", "structure", "keys"])
-        w.writerow(line)
-    return load_adam_specs(tmp_path)[dataset]
 
 
 def rec(adqs, paramcd, adt):
@@ -196,7 +181,7 @@ def test_baseline_windows_and_keys(mini, tmp_path):
     assert (base.ABLFL == "Y").all() and (base.AVISIT == "BASELINE").all()
     w12 = adqs[(adqs.ADT == pd.Timestamp(W12)) & (adqs.AVAL.notna() | (adqs.AVALC != ""))]
     assert (w12.AVISIT == "WEEK 12").all() and (w12.ADY == 86.0).all() and (w12.ANL01FL == "Y").all()
-    out = conform(adqs, spec_for(tmp_path, "ADQS", ADQS_DATASET_LINE))
+    out = conform(adqs, load_adam_specs(SPEC_DIR)["ADQS"])
     assert not out.duplicated(KEYS).any()
     assert "PCHG" not in out.columns
 
@@ -220,7 +205,7 @@ def real(embedded_sdtm_dir):
 
 def test_real_sdtm(real, tmp_path):
     ctx, adsl, adqs = real
-    out = conform(adqs, spec_for(tmp_path, "ADQS", ADQS_DATASET_LINE))
+    out = conform(adqs, load_adam_specs(SPEC_DIR)["ADQS"])
     assert not out.duplicated(KEYS).any()
     assert set(out["USUBJID"]) <= set(adsl["USUBJID"])
     assert set(out["PARAMCD"]) == set(load_params(SPEC_DIR)["ADQS"])

@@ -15,7 +15,6 @@ creatinine / 88.4, albumin / 10) and cross-checked against the score functions.
 
 from __future__ import annotations
 
-import csv
 import doctest
 import math
 from pathlib import Path
@@ -35,8 +34,6 @@ from analysis.specs import load_study
 ROOT = Path(__file__).resolve().parents[2]
 SPEC_DIR = ROOT / "specs" / "adam"
 STUDY = load_study(ROOT / "specs" / "study.yaml")
-ADRS_DATASET_LINE = ["ADRS", "Clinical Scores Analysis Dataset", "BASIC DATA STRUCTURE", "",
-                     "One record per subject per parameter per analysis date", "STUDYID;USUBJID;PARAMN;ADT;SRCSEQ"]
 KEYS = ["STUDYID", "USUBJID", "PARAMN", "ADT", "SRCSEQ"]
 
 
@@ -256,20 +253,8 @@ def test_adsl_variables_and_keys(mini):
 # Spec and the real SDTM
 
 
-def spec_for(tmp_path: Path, dataset: str, line: list[str]):
-    """load_adam_specs on a folder holding only this dataset's spec (datasets.csv is the lead's)."""
-    (tmp_path / "variables").mkdir()
-    (tmp_path / "variables" / f"{dataset}.csv").write_text(
-        (SPEC_DIR / "variables" / f"{dataset}.csv").read_text(encoding="utf-8"), encoding="utf-8")
-    with open(tmp_path / "datasets.csv", "w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh, lineterminator="\n")
-        w.writerow(["dataset", "label", "class", "subclass", "structure", "keys"])
-        w.writerow(line)
-    return load_adam_specs(tmp_path)[dataset]
-
-
 def test_mini_conforms_to_spec(mini, tmp_path):
-    out = conform(mini, spec_for(tmp_path, "ADRS", ADRS_DATASET_LINE))
+    out = conform(mini, load_adam_specs(SPEC_DIR)["ADRS"])
     assert len(out) == len(mini) and not out.duplicated(KEYS).any()
 
 
@@ -291,7 +276,7 @@ def real(embedded_sdtm_dir):
 
 def test_real_sdtm(real, tmp_path):
     ctx, adsl, adrs = real
-    out = conform(adrs, spec_for(tmp_path, "ADRS", ADRS_DATASET_LINE))
+    out = conform(adrs, load_adam_specs(SPEC_DIR)["ADRS"])
     assert not out.duplicated(KEYS).any()
     assert set(out["USUBJID"]) <= set(adsl["USUBJID"])
     assert set(out["PARAMCD"]) == set(adrs_module.SCHEDULES)

@@ -132,3 +132,18 @@ def test_bad_cutoff_and_missing_sdtm_are_user_errors(embedded_sdtm_dir, tmp_path
     with pytest.raises(UserError, match="dm.xpt: SDTM dataset missing"):
         build_adam(tmp_path, STUDY, tmp_path / "out")
     assert not (tmp_path / "out").exists()
+
+
+def test_a_test_code_without_a_parameter_is_a_one_line_error(embedded_sdtm_dir, tmp_path, capsys):
+    # a real export may carry a lab test the ADaM specs do not define yet: the user adds it
+    specs = tmp_path / "specs"
+    import shutil
+    shutil.copytree(SPECS, specs)
+    params = (specs / "params" / "ADLB.csv").read_text().splitlines()
+    (specs / "params" / "ADLB.csv").write_text("\n".join(l for l in params if not l.startswith("ADLB,PLAT,")) + "\n")
+    code = analysis_main(["adam", "--sdtm", str(embedded_sdtm_dir), "--specs", str(specs), "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1
+    assert err[0].startswith(f"ERROR {specs / 'params' / 'ADLB.csv'}: no parameter for PARAMCD ['PLAT']")
+    assert "e.g. LB record LBSEQ" in err[0]
+    assert not (tmp_path / "out").exists() or not list((tmp_path / "out").glob("*.xpt"))

@@ -9,11 +9,15 @@ import pandas as pd
 
 from analysis.adam.adsl import merge_adsl_vars
 from analysis.adam.context import AdamContext
-from analysis.adam.derive.checks import require_columns
+from analysis.adam.derive.checks import fresh, require_columns
 from analysis.adam.derive.dates import derive_var_dy, derive_vars_dt, derive_vars_dtm
-from analysis.adam.derive.occurrence import (derive_var_dltfl, derive_var_extreme_flag, derive_var_last_dose_number,
-                                             derive_var_trtemfl)
-from analysis.adam.derive.checks import fresh
+from analysis.adam.derive.occurrence import (
+    derive_var_dltfl,
+    derive_var_extreme_flag,
+    derive_var_last_dose_number,
+    derive_var_trtemfl,
+)
+
 
 def derive_vars_supp(ae: pd.DataFrame, supp: pd.DataFrame, qnams: dict[str, str]) -> pd.DataFrame:
     """Bring SUPPAE qualifiers onto their AE records (IDVAR AESEQ): {new column: QNAM}.

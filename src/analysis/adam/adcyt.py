@@ -43,42 +43,62 @@ import numpy as np
 import pandas as pd
 
 from analysis.adam.adsl import merge_adsl_vars
-from analysis.adam.bds import (analysis_windows, clear_pre_baseline_analysis, derive_bds_baseline_chain,
-                              derive_bds_timing, findings_to_bds)
+from analysis.adam.bds import (
+    analysis_windows,
+    clear_pre_baseline_analysis,
+    derive_bds_baseline_chain,
+    derive_bds_timing,
+    findings_to_bds,
+)
 from analysis.adam.context import AdamContext
-from analysis.adam.derive.baseline import derive_var_ablfl, derive_var_chg, derive_var_predose
-from analysis.adam.derive.checks import require_columns
+from analysis.adam.derive.baseline import (
+    derive_var_ablfl,
+    derive_var_chg,
+    derive_var_predose,
+)
+from analysis.adam.derive.checks import fresh, require_columns
 from analysis.adam.derive.dates import derive_vars_dtm, impute_dtc_dt
 from analysis.adam.derive.labs import derive_vars_blq
 from analysis.adam.derive.occurrence import derive_var_last_dose_number
+from analysis.errors import UserError
 from analysis.specs import Study
-from analysis.adam.derive.checks import fresh
 
-CATEGORY = "CYTOKINES"  # LB.LBCAT of the cytokine panel, and PARCAT1
-SCHEDULE = "cytokines"  # specs/study.yaml assessments entry whose visits are the windows
 LOG_SUFFIX = "LN"  # PARAMCD of the natural-log parameter: IL6 -> IL6LN
 CYCLE_PREFIX = "INFUSION "  # ATPTREF = "INFUSION k"
 ADSL_VARS = ("STUDYID", "SUBJID", "SITEID", "TRT01P", "TRT01PN", "TRT01A", "TRT01AN", "TRTSDT", "TRTSDTM", "SAFFL")
 ORDER = ["ADTM", "ADT", "ATPTN", "SRCSEQ"]  # chronological order of a subject's samples (as the baseline chain)
 
 
-def cytokine_params(study: Study) -> pd.DataFrame:
+def cytokine_schedule(study: Study, conventions: dict) -> tuple[str, str]:
+    """(assessment name, LBCAT) of the cytokine panel: conventions.yaml names the
+    specs/study.yaml assessment whose visits are ADCYT's windows and whose category is its
+    LBCAT (and PARCAT1); ADLB leaves that category out.
+
+    >>> from analysis.specs import load_study
+    >>> cytokine_schedule(load_study("specs/study.yaml"), {"cytokine_assessment": "cytokines"})
+    ('cytokines', 'CYTOKINES')
+    """
+    name = conventions["cytokine_assessment"]
+    return name, study.data["assessments"][name]["category"]
+
+
+def cytokine_params(study: Study, category: str) -> pd.DataFrame:
     """PARAMCD, PARAM, PARAMN, PARCAT1, unit and `_LOG` for every cytokine of the lab
     dictionary (specs/lab_tests.yaml, category CYTOKINES): the linear parameters first (PARAMN
     1..n, in dictionary order), then their natural-log twins (n+1..2n). specs/adam/params/ADCYT.csv
     lists the same parameters (tests/adam/test_adcyt.py checks it).
 
     >>> from analysis.specs import load_study
-    >>> p = cytokine_params(load_study("specs/study.yaml"))
+    >>> p = cytokine_params(load_study("specs/study.yaml"), "CYTOKINES")
     >>> p[p.PARAMCD.isin(["IL6", "IL6LN"])][["PARAMCD", "PARAM", "PARAMN"]].values.tolist()
     [['IL6', 'Interleukin 6 (pg/mL)', 2], ['IL6LN', 'Log Interleukin 6 (ln pg/mL)', 14]]
     """
-    tests = [t for t in study.lab_tests.values() if t.category == CATEGORY]
+    tests = [t for t in study.lab_tests.values() if t.category == category]
     n = len(tests)
-    rows = [{"PARAMCD": t.testcd, "PARAM": f"{t.test} ({t.std_unit})", "PARAMN": i + 1, "PARCAT1": CATEGORY,
+    rows = [{"PARAMCD": t.testcd, "PARAM": f"{t.test} ({t.std_unit})", "PARAMN": i + 1, "PARCAT1": category,
              "UNIT": t.std_unit, "_TESTCD": t.testcd, "_LOG": False} for i, t in enumerate(tests)]
     rows += [{"PARAMCD": t.testcd + LOG_SUFFIX, "PARAM": f"Log {t.test} (ln {t.std_unit})", "PARAMN": n + i + 1,
-              "PARCAT1": CATEGORY, "UNIT": f"ln {t.std_unit}", "_TESTCD": t.testcd, "_LOG": True}
+              "PARCAT1": category, "UNIT": f"ln {t.std_unit}", "_TESTCD": t.testcd, "_LOG": True}
              for i, t in enumerate(tests)]
     return pd.DataFrame(rows)
 
@@ -106,7 +126,7 @@ def derive_var_alloq(bds: pd.DataFrame, lb: pd.DataFrame, *, units: dict[str, st
         bad = want.notna() & (stresu != "") & (stresu != want)
         if bad.any():
             r = merged[bad].iloc[0]
-            raise ValueError(f"derive_var_alloq: {int(bad.sum())} {CATEGORY} record(s) not in the standard unit, "
+            raise UserError(f"LB: {int(bad.sum())} cytokine record(s) not in the standard unit of specs/lab_tests.yaml, "
                              f"e.g. {r['USUBJID']} {r['PARAMCD']} in {r['LBSTRESU']!r} (expected {want[bad].iloc[0]!r})")
     return merged.drop(columns=["LBSTRESU"])
 
@@ -315,10 +335,11 @@ def build_adcyt(ctx: AdamContext, adsl: pd.DataFrame) -> pd.DataFrame:
     helper columns (leading "_") are left for the writer to drop."""
     study, conv = ctx.study, ctx.conventions
     lb, ex = ctx.domain("LB"), ctx.domain("EX")
-    cyt = lb[lb["LBCAT"] == CATEGORY]
-    params = cytokine_params(study)
+    schedule, category = cytokine_schedule(study, conv)
+    cyt = lb[lb["LBCAT"] == category]
+    params = cytokine_params(study, category)
     units = dict(zip(params.loc[~params["_LOG"], "PARAMCD"], params.loc[~params["_LOG"], "UNIT"]))
-    bds = findings_to_bds(cyt, "LB", schedule=SCHEDULE)
+    bds = findings_to_bds(cyt, "LB", schedule=schedule)
     bds = derive_var_alloq(bds, cyt, units=units)
     bds = derive_vars_blq(bds, lloq="ALLOQ", blq_factor=float(conv["blq_factor"]),
                           not_detected=tuple(conv.get("not_detected_results", ())))
@@ -327,7 +348,7 @@ def build_adcyt(ctx: AdamContext, adsl: pd.DataFrame) -> pd.DataFrame:
     bds = derive_vars_param(bds, params)
     bds = merge_adsl_vars(bds, adsl, ADSL_VARS)
     bds = derive_bds_timing(bds, adsl)
-    windows = analysis_windows(study, adsl, ex, [SCHEDULE])
+    windows = analysis_windows(study, adsl, ex, [schedule])
     # PCHG is not derived: for cytokines the fold change (R2BASE) is the relative measure
     bds = derive_bds_baseline_chain(bds, study, windows, with_chg=False)
     bds = derive_var_chg(bds)

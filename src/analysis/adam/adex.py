@@ -9,9 +9,8 @@ import pandas as pd
 
 from analysis.adam.adsl import merge_adsl_vars
 from analysis.adam.context import AdamContext
-from analysis.adam.derive.checks import require_columns
+from analysis.adam.derive.checks import fresh, require_columns
 from analysis.adam.derive.dates import derive_var_dy, derive_vars_dt, derive_vars_dtm
-from analysis.adam.derive.checks import fresh
 
 
 def derive_vars_infusion(ex: pd.DataFrame, ec: pd.DataFrame) -> pd.DataFrame:

@@ -12,17 +12,30 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from analysis.adam.adcyt import cytokine_schedule
 from analysis.adam.adsl import merge_adsl_vars
-from analysis.adam.bds import analysis_windows, derive_bds_baseline_chain, derive_bds_timing, findings_to_bds
+from analysis.adam.bds import (
+    analysis_windows,
+    derive_bds_baseline_chain,
+    derive_bds_timing,
+    findings_to_bds,
+)
 from analysis.adam.context import AdamContext
-from analysis.adam.ctcae import derive_var_atoxgr_dir, derive_var_btoxgr, derive_var_shift
+from analysis.adam.ctcae import (
+    derive_var_atoxgr_dir,
+    derive_var_btoxgr,
+    derive_var_shift,
+)
 from analysis.adam.derive.baseline import derive_var_base
-from analysis.adam.derive.checks import require_columns
-from analysis.adam.derive.labs import derive_var_anrind, derive_var_crit_uln, derive_var_r2anrhi, derive_vars_blq
+from analysis.adam.derive.checks import fresh, require_columns
+from analysis.adam.derive.labs import (
+    derive_var_anrind,
+    derive_var_crit_uln,
+    derive_var_r2anrhi,
+    derive_vars_blq,
+)
 from analysis.adam.metadata import Param
-from analysis.adam.derive.checks import fresh
-
-EXCLUDED_LB_CATEGORIES = ("CYTOKINES",)
+from analysis.errors import SpecError
 
 
 def schedule_by_category(study) -> dict[str, str]:
@@ -43,9 +56,15 @@ def derive_vars_param(bds: pd.DataFrame, params: dict[str, Param]) -> pd.DataFra
     [['Alanine Aminotransferase (U/L)', 'CHEMISTRY']]
     """
     require_columns(bds, ["PARAMCD"], "derive_vars_param")
-    unknown = sorted(set(bds["PARAMCD"]) - set(params))
-    if unknown:
-        raise ValueError(f"derive_vars_param: PARAMCD {unknown} not in the parameter spec")
+    unknown = ~bds["PARAMCD"].isin(list(params))
+    if unknown.any():
+        # a test code the export carries but the ADaM specs do not define: the user adds it
+        first = bds[unknown].iloc[0]
+        where = next(iter(params.values())).spec_file if params else "the parameter specs"
+        source = (f"{first['SRCDOM']} record {first['SRCDOM']}SEQ {first['SRCSEQ']:g} of {first['USUBJID']}"
+                  if {"SRCDOM", "SRCSEQ", "USUBJID"} <= set(bds.columns) else "a record")
+        raise SpecError(f"{where}: no parameter for PARAMCD {sorted(set(bds.loc[unknown, 'PARAMCD']))} "
+                        f"({int(unknown.sum())} record(s), e.g. {source}); add it to the parameter spec")
     out = fresh(bds)
     out["PARAM"] = bds["PARAMCD"].map({k: p.param for k, p in params.items()})
     out["PARAMN"] = bds["PARAMCD"].map({k: float(p.paramn) for k, p in params.items()})
@@ -107,7 +126,7 @@ def lab_records(ctx: AdamContext) -> pd.DataFrame:
     """LB (but cytokines) and CP records as BDS base records with normal ranges and LLOQ."""
     study = ctx.study
     lb = ctx.domain("LB")
-    lb = lb[~lb["LBCAT"].isin(EXCLUDED_LB_CATEGORIES)]
+    lb = lb[lb["LBCAT"] != cytokine_schedule(study, ctx.conventions)[1]]  # those go to ADCYT
     schedules = schedule_by_category(study)
     base = findings_to_bds(lb, "LB", schedule=lb["LBCAT"].map(schedules))
     keep = lb[lb["LBSTAT"] != "NOT DONE"]

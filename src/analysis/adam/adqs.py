@@ -43,7 +43,7 @@ from analysis.adam.bds import (
     findings_to_bds,
 )
 from analysis.adam.context import AdamContext
-from analysis.adam.derive.checks import require_columns
+from analysis.adam.derive.checks import fresh, require_columns
 from analysis.adam.derive.subject import derive_vars_merged
 from analysis.adam.metadata import Param
 from analysis.adam.scores import (
@@ -58,7 +58,6 @@ from analysis.adam.scores import (
 from analysis.adam.scores.cldq import ITEMS as CLDQ_ITEMS
 from analysis.adam.scores.rand36 import HEALTH_TRANSITION_ITEM
 from analysis.adam.scores.rand36 import ITEMS as SF36_ITEMS
-from analysis.adam.derive.checks import fresh
 
 EQ5D_DIMENSIONS = ["EQ5D0201", "EQ5D0202", "EQ5D0203", "EQ5D0204", "EQ5D0205"]  # MO SC UA PD AD
 EQ5D_VAS = "EQ5D0206"

@@ -43,7 +43,7 @@ from analysis.adam.bds import (
     findings_to_bds,
 )
 from analysis.adam.context import AdamContext
-from analysis.adam.derive.checks import require_columns
+from analysis.adam.derive.checks import fresh, require_columns
 from analysis.adam.derive.subject import derive_vars_merged
 from analysis.adam.metadata import Param, load_params
 from analysis.adam.scores import (
@@ -53,7 +53,6 @@ from analysis.adam.scores import (
     meld_na,
     meld_unos,
 )
-from analysis.adam.derive.checks import fresh
 
 # assessment schedules (specs/study.yaml `assessments`) whose analysis windows apply
 SCHEDULES = {"MELD": "liver_labs", "MELDNA": "liver_labs", "MELD3": "liver_labs",

@@ -13,10 +13,13 @@ import numpy as np
 import pandas as pd
 
 from analysis.adam.context import AdamContext
-from analysis.adam.derive.checks import require_columns
+from analysis.adam.derive.checks import fresh, require_columns
 from analysis.adam.derive.dates import derive_vars_dtm, impute_dtc_dt
-from analysis.adam.derive.subject import DateSource, derive_var_extreme_dt, derive_vars_merged
-from analysis.adam.derive.checks import fresh
+from analysis.adam.derive.subject import (
+    DateSource,
+    derive_var_extreme_dt,
+    derive_vars_merged,
+)
 
 
 def derive_vars_trt(adsl: pd.DataFrame, cohorts: list[dict]) -> pd.DataFrame:

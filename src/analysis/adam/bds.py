@@ -8,13 +8,21 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from analysis.adam.derive.baseline import (derive_var_ablfl, derive_var_base, derive_var_chg, derive_var_pchg,
-                                           derive_var_predose)
-from analysis.adam.derive.checks import require_columns
+from analysis.adam.derive.baseline import (
+    derive_var_ablfl,
+    derive_var_base,
+    derive_var_chg,
+    derive_var_pchg,
+    derive_var_predose,
+)
+from analysis.adam.derive.checks import fresh, require_columns
 from analysis.adam.derive.dates import derive_var_dy, derive_vars_dtm, impute_dtc_dt
-from analysis.adam.derive.windows import derive_var_anl01fl, derive_var_baseline_avisit, derive_vars_avisit
+from analysis.adam.derive.windows import (
+    derive_var_anl01fl,
+    derive_var_baseline_avisit,
+    derive_vars_avisit,
+)
 from analysis.specs import Study
-from analysis.adam.derive.checks import fresh
 
 
 def findings_to_bds(df: pd.DataFrame, domain: str, *, schedule: str | pd.Series) -> pd.DataFrame:

@@ -44,8 +44,8 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from analysis.errors import SpecError
 from analysis.adam.derive.checks import fresh
+from analysis.errors import SpecError
 
 OPS = {"gt": np.greater, "ge": np.greater_equal, "lt": np.less, "le": np.less_equal}
 OPS_BY_DIRECTION = {"H": ("gt", "ge"), "L": ("lt", "le")}

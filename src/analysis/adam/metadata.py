@@ -35,6 +35,7 @@ class Param:
     unit: str
     source: str  # where AVAL comes from, e.g. LB.LBSTRESN where LBTESTCD = ALT
     method: str  # how AVAL is derived, when it is
+    spec_file: str = ""  # the params CSV that defines it (for messages)
 
 
 def load_adam_specs(spec_dir: str | Path) -> dict[str, DatasetSpec]:
@@ -76,5 +77,7 @@ def load_params(spec_dir: str | Path) -> dict[str, dict[str, Param]]:
         seen_param[(ds, name)] = cd
         out.setdefault(ds, {})[cd] = Param(dataset=ds, paramcd=cd, param=name, paramn=int(r["paramn"]),
                                            parcat1=r.get("parcat1", ""), unit=r.get("unit", ""),
-                                           source=r.get("source", ""), method=r.get("method", ""))
+                                           source=r.get("source", ""), method=r.get("method", ""),
+                                           spec_file=str(path.with_suffix("") / f"{ds}.csv"
+                                                         if path.with_suffix("").is_dir() else path))
     return out

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections import Counter
 
 import numpy as np
 import pandas as pd
@@ -165,20 +164,7 @@ def identifiers_populated(pkg: Package):
       analogue="Pinnacle 21's check that STUDYID is consistent across datasets.")
 def single_studyid(pkg: Package):
     """All datasets carry the same STUDYID (ADSL's; without ADSL, the most frequent value)."""
-    counts: Counter = Counter()
-    for ds in pkg:
-        if "STUDYID" in ds:
-            counts.update(v for v in ds.data["STUDYID"] if v != "")
-    if len(counts) < 2:
-        return
-    adsl = pkg.get("ADSL")
-    own = [v for v in (adsl.data["STUDYID"].unique() if adsl is not None and "STUDYID" in adsl else []) if v]
-    ref = own[0] if len(own) == 1 else sorted(counts, key=lambda v: (-counts[v], v))[0]
-    for ds in pkg:
-        if "STUDYID" in ds:
-            s = ds.data["STUDYID"]
-            yield from per_group(ds, s.ne("") & s.ne(ref), "STUDYID", "STUDYID", lambda k, rows:
-                                 f"STUDYID '{k[0]}' differs from the package's '{ref}' ({count_note(rows)})")
+    yield from rules_structure.studyid_consistency(pkg, "ADSL")
 
 
 @rule("AD0007", ERROR, "Dataset names start with AD",

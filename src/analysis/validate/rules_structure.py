@@ -81,15 +81,21 @@ def domain_matches_name(pkg: Package):
       analogue="Pinnacle 21's check that STUDYID is consistent across datasets.")
 def single_studyid(pkg: Package):
     """All datasets carry the same STUDYID (that of DM; without DM, the most frequent value)."""
+    yield from studyid_consistency(pkg, "DM")
+
+
+def studyid_consistency(pkg: Package, reference: str):
+    """Records whose STUDYID differs from the package's: that of the `reference` dataset (DM for
+    SDTM, ADSL for ADaM) when it has exactly one, else the most frequent value."""
     counts: Counter = Counter()
     for ds in pkg:
         if "STUDYID" in ds:
             counts.update(v for v in ds.data["STUDYID"] if v != "")
     if len(counts) < 2:
         return
-    dm = pkg.get("DM")
-    dm_values = [v for v in (dm.data["STUDYID"].unique() if dm is not None and "STUDYID" in dm else []) if v]
-    ref = dm_values[0] if len(dm_values) == 1 else sorted(counts, key=lambda v: (-counts[v], v))[0]
+    ref_ds = pkg.get(reference)
+    own = [v for v in (ref_ds.data["STUDYID"].unique() if ref_ds is not None and "STUDYID" in ref_ds else []) if v]
+    ref = own[0] if len(own) == 1 else sorted(counts, key=lambda v: (-counts[v], v))[0]
     for ds in pkg:
         if "STUDYID" in ds:
             s = ds.data["STUDYID"]

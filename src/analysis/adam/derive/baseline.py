@@ -13,8 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from analysis.adam.derive.checks import require_columns
-from analysis.adam.derive.checks import fresh
+from analysis.adam.derive.checks import fresh, require_columns
 
 
 def derive_var_predose(df: pd.DataFrame, *, trtsdtm: str = "TRTSDTM", adtm: str = "ADTM", tmf: str = "ATMF",

@@ -18,8 +18,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from analysis.adam.derive.checks import require_columns
-from analysis.adam.derive.checks import fresh
+from analysis.adam.derive.checks import fresh, require_columns
 
 _DTC = (r"^(?P<y>\d{4})(?:-(?P<m>\d{2})(?:-(?P<d>\d{2})"
         r"(?:T(?P<H>\d{2})(?::(?P<M>\d{2})(?::(?P<S>\d{2}))?)?)?)?)?$")

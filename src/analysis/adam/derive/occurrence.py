@@ -8,8 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from analysis.adam.derive.checks import require_columns
-from analysis.adam.derive.checks import fresh
+from analysis.adam.derive.checks import fresh, require_columns
 
 
 def derive_var_trtemfl(df: pd.DataFrame, *, start_date: str = "ASTDT", trt_start: str = "TRTSDT",

@@ -8,8 +8,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from analysis.adam.derive.checks import require_columns
-from analysis.adam.derive.checks import fresh
+from analysis.adam.derive.checks import fresh, require_columns
 
 
 @dataclass(frozen=True)

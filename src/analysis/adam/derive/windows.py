@@ -20,8 +20,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from analysis.adam.derive.checks import require_columns
-from analysis.adam.derive.checks import fresh
+from analysis.adam.derive.checks import fresh, require_columns
 
 BASELINE_AVISIT, BASELINE_AVISITN = "BASELINE", 0.0
 WINDOW_COLUMNS = ("AVISIT", "AVISITN", "AWTARGET", "AWLO", "AWHI")
