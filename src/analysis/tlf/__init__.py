@@ -1,0 +1,10 @@
+"""Rendering layer: turns analysis results (display tables, listings, ARD) into files.
+
+`write_result` is the one entry point the analyses' command lines use:
+``<out>/ard/<analysis_id>.csv`` for the ARD, ``<out>/tlf/<analysis_id>.csv`` and ``.md`` for the
+display. RTF/HTML/PDF come later from the same results.
+"""
+
+from .text import render_markdown, write_result
+
+__all__ = ["render_markdown", "write_result"]
