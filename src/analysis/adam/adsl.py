@@ -189,28 +189,68 @@ def build_adsl_core(ctx: AdamContext) -> pd.DataFrame:
     adsl = derive_vars_death(adsl, ctx.domain("DD"))
     adsl = derive_vars_transplant(adsl, ctx.domain("PR"), ctx.conventions["transplant"])
     adsl = derive_var_lstalvdt(adsl, ctx.sdtm)
-    adsl = derive_var_weightbl(adsl, ctx.domain("VS"))
+    adsl = derive_var_vs_baseline(adsl, ctx.domain("VS"), "WEIGHT", "WEIGHTBL")
+    adsl = derive_var_vs_baseline(adsl, ctx.domain("VS"), "HEIGHT", "HEIGHTBL")
+    adsl = derive_var_bmibl(adsl)
+    adsl = derive_vars_history_flags(adsl, ctx.domain("MH"), ctx.conventions["decompensation_history"])
     return derive_vars_enrlfl_saffl(adsl)
 
 
-def derive_var_weightbl(adsl: pd.DataFrame, vs: pd.DataFrame) -> pd.DataFrame:
-    """WEIGHTBL: the last weight (kg) on or before the first infusion day, the basis of the
-    cells/kg dose.
+def derive_var_vs_baseline(adsl: pd.DataFrame, vs: pd.DataFrame, testcd: str, new_var: str) -> pd.DataFrame:
+    """`new_var`: the last VS `testcd` value on or before the first infusion day (WEIGHTBL is
+    the basis of the cells/kg dose); for a subject never dosed, the last value recorded.
 
-    >>> adsl = pd.DataFrame({"USUBJID": ["1"], "TRTSDT": pd.to_datetime(["2024-05-11"])})
-    >>> vs = pd.DataFrame({"USUBJID": ["1"] * 3, "VSTESTCD": ["WEIGHT"] * 3, "VSSTRESN": [60.0, 61.0, 58.0],
-    ...                    "VSDTC": ["2024-05-01", "2024-05-11T08:00", "2024-06-01"]})
-    >>> derive_var_weightbl(adsl, vs)["WEIGHTBL"].tolist()
-    [61.0]
+    >>> adsl = pd.DataFrame({"USUBJID": ["1", "2"], "TRTSDT": pd.to_datetime(["2024-05-11", None])})
+    >>> vs = pd.DataFrame({"USUBJID": ["1"] * 3 + ["2"], "VSTESTCD": ["WEIGHT"] * 4,
+    ...                    "VSSTRESN": [60.0, 61.0, 58.0, 70.0],
+    ...                    "VSDTC": ["2024-05-01", "2024-05-11T08:00", "2024-06-01", "2024-04-02"]})
+    >>> derive_var_vs_baseline(adsl, vs, "WEIGHT", "WEIGHTBL")["WEIGHTBL"].tolist()
+    [61.0, 70.0]
     """
-    require_columns(vs, ["USUBJID", "VSTESTCD", "VSSTRESN", "VSDTC"], "derive_var_weightbl")
-    w = vs[(vs["VSTESTCD"] == "WEIGHT") & vs["VSSTRESN"].notna()].copy()
+    require_columns(vs, ["USUBJID", "VSTESTCD", "VSSTRESN", "VSDTC"], "derive_var_vs_baseline")
+    w = vs[(vs["VSTESTCD"] == testcd) & vs["VSSTRESN"].notna()].copy()
     w["_DT"] = impute_dtc_dt(w["VSDTC"].str[:10])[0]
     w = w.merge(adsl[["USUBJID", "TRTSDT"]], on="USUBJID")
-    w = w[w["_DT"] <= w["TRTSDT"]].sort_values(["USUBJID", "_DT"], kind="stable")
+    w = w[(w["_DT"] <= w["TRTSDT"]) | w["TRTSDT"].isna()].sort_values(["USUBJID", "_DT"], kind="stable")
     last = w.drop_duplicates("USUBJID", keep="last").set_index("USUBJID")["VSSTRESN"]
     out = fresh(adsl)
-    out["WEIGHTBL"] = out["USUBJID"].map(last).astype(float)
+    out[new_var] = out["USUBJID"].map(last).astype(float)
+    return out
+
+
+def derive_var_bmibl(adsl: pd.DataFrame) -> pd.DataFrame:
+    """BMIBL = WEIGHTBL (kg) / (HEIGHTBL (cm) / 100)^2, unrounded; missing if either is.
+
+    >>> derive_var_bmibl(pd.DataFrame({"WEIGHTBL": [72.9, None], "HEIGHTBL": [180.0, 170.0]}))["BMIBL"].round(6).tolist()
+    [22.5, nan]
+    """
+    require_columns(adsl, ["WEIGHTBL", "HEIGHTBL"], "derive_var_bmibl")
+    out = fresh(adsl)
+    out["BMIBL"] = out["WEIGHTBL"] / (out["HEIGHTBL"] / 100.0) ** 2
+    return out
+
+
+def derive_vars_history_flags(adsl: pd.DataFrame, mh: pd.DataFrame, rule: dict) -> pd.DataFrame:
+    """Medical-history flags (Y/N for every subject): `rule["any_flag"]` is Y when the subject
+    has any MH record in `rule["category"]`; each of `rule["flags"]` ({variable: [terms]}) is Y
+    when such a record's MHTERM matches one of the terms (case-insensitive, whole text). A
+    record that matches no term still counts in the any-flag, so nothing is lost.
+
+    >>> mh = pd.DataFrame({"USUBJID": ["1", "1", "2"], "MHCAT": ["DECOMP"] * 3,
+    ...                    "MHTERM": ["Ascites", "Peritonitis, other", "ascites"]})
+    >>> rule = {"category": "DECOMP", "any_flag": "DCMPHXFL", "flags": {"ASCHXFL": ["Ascites"]}}
+    >>> derive_vars_history_flags(pd.DataFrame({"USUBJID": ["1", "2", "3"]}), mh, rule)[
+    ...     ["DCMPHXFL", "ASCHXFL"]].values.tolist()
+    [['Y', 'Y'], ['Y', 'Y'], ['N', 'N']]
+    """
+    require_columns(mh, ["USUBJID", "MHCAT", "MHTERM"], "derive_vars_history_flags")
+    recs = mh[mh["MHCAT"] == rule["category"]]
+    term = recs["MHTERM"].astype(str).str.strip().str.casefold()
+    out = fresh(adsl)
+    out[rule["any_flag"]] = np.where(out["USUBJID"].isin(recs["USUBJID"]), "Y", "N")
+    for var, terms in rule["flags"].items():
+        hit = recs.loc[term.isin([t.casefold() for t in terms]), "USUBJID"]
+        out[var] = np.where(out["USUBJID"].isin(hit), "Y", "N")
     return out
 
 

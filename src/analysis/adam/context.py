@@ -12,7 +12,7 @@ from analysis.errors import UserError
 from analysis.specs import Study, read_yaml
 from analysis.xpt import read_xpt
 
-SDTM_INPUTS = ("DM", "EX", "EC", "DS", "DD", "PR", "SV", "AE", "SUPPAE", "CE", "CM", "LB", "CP", "RS", "QS", "VS", "XF")
+SDTM_INPUTS = ("DM", "EX", "EC", "DS", "DD", "PR", "SV", "AE", "SUPPAE", "CE", "CM", "MH", "LB", "CP", "RS", "QS", "VS", "XF")
 
 
 @dataclass

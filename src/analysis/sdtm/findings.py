@@ -21,6 +21,8 @@ def load_findings_spec(spec_dir: str | Path) -> dict:
 def _melt(df: pd.DataFrame, entry: dict) -> pd.DataFrame:
     """Wide form -> one row per subject, visit (time point) and test."""
     tests = entry["tests"]
+    if "visit" in entry:  # a form collected once at a fixed visit has no VISIT column
+        df = df.assign(VISIT=entry["visit"])
     keep = ["SUBJID", "VISIT", entry["date"]] + [c for c in (entry.get("time"), entry.get("timepoint")) if c]
     wide = df[keep + list(tests)].assign(_SRC_ROW=raw_rows(df))
     long = wide.melt(id_vars=keep + ["_SRC_ROW"], var_name="_col", value_name="ORRES")
