@@ -1,5 +1,7 @@
 """ADSL and ADAE steps on small hand-built SDTM, plus ADEX/ADDLT helpers."""
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
@@ -113,3 +115,27 @@ def test_ratio_pairs_samples_by_visit_when_two_visits_share_a_date():
                        "AVAL": [600.0, 300.0, 500.0, 250.0], "AVALC": [""] * 4, "SRCSEQ": [1.0, 2, 3, 4]})
     out = derive_param_ratio(df, "CD4CD8R", "CD4ABS", "CD8ABS")
     assert out.loc[out.PARAMCD == "CD4CD8R", ["VISITNUM", "AVAL"]].values.tolist() == [[7.0, 2.0], [11.0, 2.0]]
+
+
+def test_height_bmi_and_history_flags_on_the_embedded_study(embedded_sdtm_dir, tmp_path):
+    """Height reaches VS from the enrolment form (one per subject, at SCREENING) and ADSL's BMI
+    and decompensation-history flags agree with VS and MH by hand."""
+    from analysis.adam.build import build_adam
+    from analysis.specs import load_study
+    from analysis.xpt import read_xpt
+
+    vs = read_xpt(embedded_sdtm_dir / "vs.xpt")
+    height = vs[vs["VSTESTCD"] == "HEIGHT"]
+    dm = read_xpt(embedded_sdtm_dir / "dm.xpt")
+    assert sorted(height["USUBJID"]) == sorted(dm["USUBJID"]) and set(height["VISIT"]) == {"SCREENING"}
+    build_adam(embedded_sdtm_dir, load_study(Path(__file__).resolve().parents[2] / "specs" / "study.yaml"), tmp_path)
+    adsl = read_xpt(tmp_path / "adsl.xpt").set_index("USUBJID")
+    assert (adsl["HEIGHTBL"] == height.set_index("USUBJID")["VSSTRESN"].reindex(adsl.index)).all()
+    bmi = adsl["WEIGHTBL"] / (adsl["HEIGHTBL"] / 100) ** 2
+    assert np.allclose(adsl["BMIBL"], bmi)
+    mh = read_xpt(embedded_sdtm_dir / "mh.xpt")
+    decomp = mh[mh["MHCAT"] == "DECOMPENSATION HISTORY"]
+    ascites = set(decomp.loc[decomp["MHTERM"] == "Ascites", "USUBJID"])
+    assert set(adsl.index[adsl["ASCHXFL"] == "Y"]) == ascites
+    assert set(adsl.index[adsl["DCMPHXFL"] == "Y"]) == set(decomp["USUBJID"])
+    assert set(adsl["SBPHXFL"]) <= {"Y", "N"}
