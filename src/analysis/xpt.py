@@ -112,3 +112,33 @@ def read_xpt(path: str | Path) -> pd.DataFrame:
 
     df, _meta = pyreadstat.read_xport(str(path), disable_datetime_conversion=True)
     return df
+
+
+def read_analysis_dataset(path: str | Path, name: str, *, with_labels: bool = False):
+    """An analysis input (ADaM XPT, or CSV for hand-made data) for the table commands; a missing
+    or unreadable file is a one-line UserError naming the file and the dataset.
+
+    CSV: numbers stay numbers (as in XPT), blank text is "" (as `read_xpt` gives), USUBJID text.
+    With `with_labels`, returns ``(df, {variable: label})`` (labels from the XPT header; none
+    for CSV).
+    """
+    import pyreadstat
+
+    from analysis.errors import UserError
+
+    path = Path(path)
+    if not path.is_file():
+        raise UserError(f"{path}: {name} file not found")
+    labels: dict[str, str] = {}
+    try:
+        if path.suffix.lower() == ".csv":
+            df = pd.read_csv(path, keep_default_na=False, na_values=[""], dtype={"USUBJID": str})
+            text = df.select_dtypes(include="object").columns
+            df[text] = df[text].fillna("")
+        else:
+            df, meta = pyreadstat.read_xport(str(path), disable_datetime_conversion=True)
+            labels = {k: v for k, v in (meta.column_names_to_labels or {}).items() if v}
+    except (OSError, ValueError, UnicodeDecodeError, pd.errors.ParserError, pyreadstat.PyreadstatError,
+            pyreadstat.ReadstatError) as exc:
+        raise UserError(f"{path}: cannot read {name} ({exc})".replace("\n", " ")) from None
+    return (df, labels) if with_labels else df
