@@ -15,6 +15,7 @@ include: "rules/common.smk"
 include: "rules/ingest.smk"
 include: "rules/sdtm.smk"
 include: "rules/adam.smk"
+include: "rules/safety.smk"
 
 
 rule all:
@@ -26,4 +27,5 @@ rule all:
         adam_outputs(),
         out("adam/define.xml"),
         out("conformance/adam_conformance.csv"),
+        out("tlf/index-safety.csv"),
     default_target: True

@@ -70,3 +70,8 @@ def adam_outputs():
     with open(STUDY_SPEC.parent / "adam" / "datasets.csv", newline="") as fh:
         names = [row["dataset"].lower() for row in csv.DictReader(fh)]
     return [out(f"adam/{name}.xpt") for name in names]
+
+
+def analysis_spec_files():
+    """The analysis options of the study (specs/analysis/*.yaml)."""
+    return sorted(str(p) for p in (STUDY_SPEC.parent / "analysis").glob("*.yaml"))

@@ -46,6 +46,10 @@ def test_workflow_runs_on_a_tiny_study_and_reruns_nothing(tmp_path, tiny_export)
     assert "INITIALS" not in enrolment.columns
     assert len(enrolment) == len(pd.read_csv(tiny_export / "enrolment.csv"))
     assert not recon.empty
+    index = pd.read_csv(tmp_path / "full" / "tlf" / "index-safety.csv")
+    assert {"ae_overview", "ae_soc_pt", "demographics", "disposition", "dlt_summary", "boin_mtd", "rp2d",
+            "lab_shift_ctcae", "edish", "exposure"} <= set(index["analysis_id"])
+    assert all((tmp_path / "full" / f).stat().st_size > 0 for f in index["file"])
     again = snakemake("--config", f"raw_dir={tiny_export}", f"output_dir={tmp_path}")
     assert again.returncode == 0
     assert "Nothing to be done" in again.stdout + again.stderr
@@ -55,6 +59,7 @@ def test_cutoff_writes_its_own_snapshot(tmp_path, tiny_export):
     run = snakemake("--config", f"raw_dir={tiny_export}", f"output_dir={tmp_path}", "cutoff=2024-06-30")
     assert run.returncode == 0, run.stderr
     assert (tmp_path / "cut-2024-06-30" / "raw" / "reconciliation.csv").exists()
+    assert (tmp_path / "cut-2024-06-30" / "tlf" / "index-safety.csv").exists()
     assert not (tmp_path / "full").exists()
 
 

@@ -11,6 +11,7 @@ Columns, in order:
 - ``variable``/``variable_level``: what is summarised and which of its values, e.g.
   ``AEDECOD`` / ``Ascites`` (hierarchies use ``group2`` for the parent, e.g. ``AEBODSYS``).
 - ``stat_name``: a short machine name (``n``, ``N``, ``p``, ``events``, ``mean``, ``ci_lower``...).
+  ``p`` is always a proportion (0-1), never a percentage; displays multiply by 100.
 - ``stat_label``: a human label (``n``, ``%``, ``95% CI lower``...).
 - ``stat``: the value. Numbers are written at full precision (shortest round-trip repr), so the
   CSV can be checked by machine; text statistics (e.g. a dose-finding decision) stay text.
@@ -19,8 +20,7 @@ Example:
 
 >>> rows = ArdRows("demo")
 >>> rows.add("n", 3, group1="TRT01A", group1_level="A", variable="SEX", variable_level="F")
->>> rows.add("p", 0.5, group1="TRT01A", group1_level="A", variable="SEX", variable_level="F",
-...          stat_label="%")
+>>> rows.add("p", 0.5, group1="TRT01A", group1_level="A", variable="SEX", variable_level="F")
 >>> frame = rows.frame()
 >>> frame[["group1_level", "variable_level", "stat_name", "stat"]].values.tolist()
 [['A', 'F', 'n', '3'], ['A', 'F', 'p', '0.5']]
@@ -40,7 +40,7 @@ import pandas as pd
 ARD_COLUMNS = ["analysis_id", "group1", "group1_level", "group2", "group2_level", "variable",
                "variable_level", "stat_name", "stat_label", "stat"]
 
-DEFAULT_LABELS = {"n": "n", "N": "N", "p": "%", "events": "Events", "mean": "Mean", "sd": "SD",
+DEFAULT_LABELS = {"n": "n", "N": "N", "p": "proportion", "events": "Events", "mean": "Mean", "sd": "SD",
                   "median": "Median", "q1": "Q1", "q3": "Q3", "min": "Min", "max": "Max",
                   "ci_lower": "95% CI lower", "ci_upper": "95% CI upper", "rate": "Rate"}
 

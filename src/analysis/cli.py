@@ -43,6 +43,12 @@ def _cmd_adam(args: argparse.Namespace) -> None:
     build_adam(args.sdtm, load_study(args.study), args.out, spec_dir=args.specs or None, cutoff=args.cutoff or None)
 
 
+def _cmd_safety_outputs(args: argparse.Namespace) -> None:
+    from analysis.safety_outputs import run_safety_outputs
+
+    run_safety_outputs(args.adam, args.specs, args.out)
+
+
 def _cmd_raw_spec_doc(args: argparse.Namespace) -> None:
     from analysis.raw.spec_doc import render_raw_spec
     from analysis.specs import load_study
@@ -104,6 +110,20 @@ def build_parser() -> argparse.ArgumentParser:
                    add_help=False)
     sub.add_parser("define", help="write define.xml 2.1 for an SDTM or ADaM folder (analysis define -h)",
                    add_help=False)
+
+    from analysis.dosefinding.cli import register as register_dose_finding
+    from analysis.labsafety.cli import register as register_lab_safety
+    from analysis.population.cli import register as register_population
+    from analysis.safety.cli import register as register_safety
+
+    for register in (register_population, register_safety, register_dose_finding, register_lab_safety):
+        register(sub)
+
+    p = sub.add_parser("safety-outputs", help="every population, AE, dose-finding and lab-safety output of a study")
+    p.add_argument("--adam", required=True, help="ADaM folder (adsl, adae, addlt, adlb, adex .xpt)")
+    p.add_argument("--specs", default="specs/analysis", help="folder with population/safety/dose_finding/lab_safety.yaml")
+    p.add_argument("--out", required=True, help="output folder: ard/ and tlf/ are written under it")
+    p.set_defaults(func=_cmd_safety_outputs)
 
     p = sub.add_parser("raw-spec-doc", help="render the raw data spec as Markdown")
     p.add_argument("--study", default="specs/study.yaml")
