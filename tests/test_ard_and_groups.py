@@ -12,7 +12,8 @@ from analysis.stats.groups import analysis_groups, fmt_n_pct
 from analysis.stats.proportions import clopper_pearson, poisson_exact_ci
 from analysis.tlf import write_result
 
-SHARED_MODULES = ["analysis.ard", "analysis.tlf.text", "analysis.stats.groups", "analysis.stats.proportions"]
+SHARED_MODULES = ["analysis.ard", "analysis.tlf.text", "analysis.stats.groups", "analysis.stats.proportions",
+                  "analysis.stats.descriptive"]
 
 
 @pytest.mark.parametrize("name", SHARED_MODULES)
@@ -87,3 +88,17 @@ def test_write_result_writes_ard_and_display_files(tmp_path):
     assert md.startswith("# A title\n") and "| X | 2 (100.0) |" in md and md.endswith("A footnote.\n")
     write_result(ListingResult("l1", "Empty", pd.DataFrame(columns=["Subject"])), tmp_path)
     assert "No records." in (tmp_path / "tlf" / "l1.md").read_text()
+
+
+def test_describe_agrees_with_the_statistics_module():
+    import statistics
+
+    from analysis.stats.descriptive import describe
+
+    values = [2.04, 3.04, 2.98, 3.03, 2.99, 3.03, None]
+    d = describe(values)
+    present = [v for v in values if v is not None]
+    assert d["n"] == 6 and d["n_missing"] == 1
+    assert d["mean"] == pytest.approx(statistics.fmean(present), rel=1e-15)
+    assert d["sd"] == pytest.approx(statistics.stdev(present), rel=1e-14)
+    assert d["median"] == statistics.median(present) and (d["min"], d["max"]) == (2.04, 3.04)

@@ -6,14 +6,13 @@ record per subject, or an ADSL variable) come from specs/analysis/lab_safety.yam
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
 from analysis.ard import ArdRows, TableResult
 from analysis.errors import UserError
+from analysis.stats.descriptive import describe
 from analysis.stats.groups import Groups, analysis_groups, fmt_n_pct, fmt_num, require
 
 from .records import check_subjects_known, text
@@ -34,23 +33,6 @@ class ExposureVariable:
     adsl: str | None = None
     aggregate: str = "single"
     categories: tuple = ()
-
-
-def describe(values) -> dict:
-    """n, mean, SD (n - 1 denominator), median, min, max of the non-missing values.
-
-    >>> d = describe([1.0, 2.0, 4.0, float("nan")])
-    >>> d["n"], d["mean"], round(d["sd"], 6), d["median"], d["min"], d["max"]
-    (3, 2.3333333333333335, 1.527525, 2.0, 1.0, 4.0)
-    """
-    arr = np.asarray(values, dtype=float)
-    arr = arr[~np.isnan(arr)]
-    n = int(arr.size)
-    if n == 0:
-        return {"n": 0, "mean": math.nan, "sd": math.nan, "median": math.nan, "min": math.nan,
-                "max": math.nan}
-    return {"n": n, "mean": float(arr.mean()), "sd": float(arr.std(ddof=1)) if n > 1 else math.nan,
-            "median": float(np.median(arr)), "min": float(arr.min()), "max": float(arr.max())}
 
 
 def _from_adex(adex: pd.DataFrame, var: ExposureVariable) -> pd.Series:

@@ -24,6 +24,7 @@ import pandas as pd
 
 from analysis.ard import ArdRows, TableResult, format_stat
 from analysis.errors import UserError
+from analysis.stats.descriptive import describe as continuous_stats
 from analysis.stats.groups import analysis_groups, fmt_n_pct, fmt_num
 
 CONTINUOUS, CATEGORICAL, FLAG = "continuous", "categorical", "flag"
@@ -72,25 +73,6 @@ def data_decimals(values, max_decimals: int = 3) -> int:
                   if abs(v - round(v, k)) <= 1e-9 * max(1.0, abs(v))), max_decimals)
         needed = max(needed, k)
     return needed
-
-
-def continuous_stats(values: pd.Series) -> dict[str, float]:
-    """n, mean, SD (n-1 divisor), median, min, max and the number missing, unrounded.
-
-    >>> s = continuous_stats(pd.Series([1.0, 2.0, 4.0, float("nan")]))
-    >>> s["n"], s["mean"], s["median"], s["min"], s["max"], s["n_missing"], round(s["sd"], 6)
-    (3, 2.3333333333333335, 2.0, 1.0, 4.0, 1, 1.527525)
-    """
-    v = [float(x) for x in values.dropna()]
-    n = len(v)
-    mean = math.fsum(v) / n if n else math.nan
-    sd = math.sqrt(math.fsum((x - mean) ** 2 for x in v) / (n - 1)) if n > 1 else math.nan
-    if n:
-        s = sorted(v)
-        median = s[n // 2] if n % 2 else (s[n // 2 - 1] + s[n // 2]) / 2
-    return {"n": n, "mean": mean, "sd": sd, "median": median if n else math.nan,
-            "min": min(v) if n else math.nan, "max": max(v) if n else math.nan,
-            "n_missing": int(values.isna().sum())}
 
 
 def category_levels(subjects: pd.DataFrame, name: str, order: list | None = None) -> list[str]:
