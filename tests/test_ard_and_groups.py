@@ -1,8 +1,5 @@
 """The ARD contract, the text renderers and the shared group/proportion helpers."""
 
-import doctest
-import importlib
-
 import pandas as pd
 import pytest
 
@@ -11,16 +8,6 @@ from analysis.errors import UserError
 from analysis.stats.groups import analysis_groups, fmt_n_pct
 from analysis.stats.proportions import clopper_pearson, poisson_exact_ci
 from analysis.tlf import write_result
-
-SHARED_MODULES = ["analysis.ard", "analysis.tlf.text", "analysis.stats.groups", "analysis.stats.proportions",
-                  "analysis.stats.descriptive"]
-
-
-@pytest.mark.parametrize("name", SHARED_MODULES)
-def test_examples_run(name):
-    result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
-    assert result.attempted > 0 and result.failed == 0
-
 
 # domain-reference.md §7.2 (95%, three decimals)
 CP_TABLE = [(3, 0, 0, 0.708), (3, 1, 0.008, 0.906), (3, 2, 0.094, 0.992), (6, 0, 0, 0.459),

@@ -1,14 +1,10 @@
-"""Spec validation, the RP2D table on a hand-counted fixture, and the docstring examples."""
+"""Spec validation and the RP2D table on a hand-counted fixture."""
 
-import doctest
-import importlib
-import pkgutil
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-import analysis.dosefinding
 from analysis.dosefinding.dlt import dlt_data
 from analysis.dosefinding.rp2d import rp2d_table
 from analysis.dosefinding.spec import DoseFindingSpec, load_spec, spec_from_dict
@@ -16,13 +12,6 @@ from analysis.dosefinding.three_plus_three import decision_points
 from analysis.errors import UserError
 
 ROOT = Path(__file__).resolve().parents[2]
-MODULES = sorted(m.name for m in pkgutil.walk_packages(analysis.dosefinding.__path__, "analysis.dosefinding."))
-
-
-@pytest.mark.parametrize("name", MODULES)
-def test_docstring_examples(name):
-    result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
-    assert result.failed == 0
 
 
 def test_study_spec_loads():
