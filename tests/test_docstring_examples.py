@@ -1,6 +1,6 @@
 """Every analysis-layer module documents itself with runnable examples (admiral style); run
 them all, so an example that drifts from the code fails here. (The ADaM layer has its own
-runner, tests/adam/test_docstring_examples.py, which also requires examples on its verbs.)"""
+runner, tests/adam/test_adam_docstring_examples.py, which also requires examples on its verbs.)"""
 
 import doctest
 import importlib
