@@ -189,10 +189,9 @@ def edish_figure(peaks: pd.DataFrame, groups: Groups, out_dir: str | Path, footn
                  bili_label: str = "BILI", alt_cut: float = 3.0, bili_cut: float = 2.0) -> FigureResult:
     """Log-log scatter of the peaks by group, reference lines and quadrant labels; writes
     <out>/tlf/<id>.png and .svg byte-identically on every run (no dates, fixed SVG hash salt)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+
+    from analysis.tlf.figures import figure_style, save_figure
 
     unit = REFERENCES[reference]
     shown = peaks[(peaks["ALT_PEAK"] > 0) & (peaks["BILI_PEAK"] > 0)]
@@ -209,11 +208,7 @@ def edish_figure(peaks: pd.DataFrame, groups: Groups, out_dir: str | Path, footn
     y_hi = max(10 * bili_cut, float(shown["BILI_PEAK"].max()) * 1.5) if len(shown) else 10 * bili_cut
     markers = ["o", "s", "^", "D", "v", "P", "X", "*"]
     colours = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666"]
-    out = Path(out_dir) / "tlf"
-    out.mkdir(parents=True, exist_ok=True)
-    files = [out / f"{analysis_id}.png", out / f"{analysis_id}.svg"]
-    with plt.rc_context({"svg.hashsalt": "analysis-labsafety-edish", "svg.fonttype": "path",
-                         "font.family": "DejaVu Sans", "path.simplify": True}):
+    with figure_style("labsafety-edish"):
         fig, ax = plt.subplots(figsize=(7, 6), dpi=100)
         for i, level in enumerate(groups.levels):
             pts = shown[shown["_GROUP"] == level]
@@ -238,14 +233,7 @@ def edish_figure(peaks: pd.DataFrame, groups: Groups, out_dir: str | Path, footn
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), fontsize=8, frameon=False,
                   ncol=min(3, max(1, len(groups.levels))))
         fig.tight_layout()
-        for f in files:
-            tmp = f.with_name(f.stem + ".tmp" + f.suffix)
-            if f.suffix == ".png":
-                fig.savefig(tmp, format="png", metadata={"Software": None}, bbox_inches="tight")
-            else:
-                fig.savefig(tmp, format="svg", metadata={"Date": None}, bbox_inches="tight")
-            tmp.replace(f)
-        plt.close(fig)
+        files = save_figure(fig, out_dir, analysis_id)
     notes = list(footnotes)
     hidden = len(peaks) - len(shown)
     if hidden:

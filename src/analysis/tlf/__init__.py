@@ -5,6 +5,7 @@
 display. RTF/HTML/PDF come later from the same results.
 """
 
+from .figures import figure_style, save_figure
 from .text import render_markdown, write_result
 
-__all__ = ["render_markdown", "write_result"]
+__all__ = ["figure_style", "render_markdown", "save_figure", "write_result"]
