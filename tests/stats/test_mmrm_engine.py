@@ -278,6 +278,31 @@ def test_fallback_first_structure_when_it_converges(fev, reference, un_fit):
     assert fit.neg2_loglik == pytest.approx(un_fit.neg2_loglik)
 
 
+def test_fallback_moves_on_after_an_optimiser_value_error(fev, reference, monkeypatch):
+    """scipy raises ValueError ("array must not contain infs or NaNs") on a diverging step;
+    that is a failed structure, not the end of the fallback."""
+    import analysis.stats.mmrm as engine
+
+    real = engine._fit
+
+    def diverging_un(prepared, options):
+        if options.covariance == "UN":
+            raise ValueError("array must not contain infs or NaNs")
+        return real(prepared, options)
+
+    monkeypatch.setattr(engine, "_fit", diverging_un)
+    fit = fit_with_fallback(FORMULA, fev, subject="USUBJID", visit="AVISIT", reference=reference)
+    assert fit.structure == "TOEPH"
+    assert fit.fallback[0]["structure"] == "UN" and not fit.fallback[0]["converged"]
+    assert "infs or NaNs" in fit.fallback[0]["reason"]
+
+
+def test_fallback_rejects_bad_options_before_fitting(fev, reference):
+    with pytest.raises(ValueError, match="method must be"):
+        fit_with_fallback(FORMULA, fev, subject="USUBJID", visit="AVISIT", reference=reference,
+                          method="MLE")
+
+
 def test_fallback_exhausted_raises_with_the_record(fev, reference):
     assert FALLBACK_ORDER == ("UN", "TOEPH", "AR1H", "CS")
     with pytest.raises(MMRMConvergenceError) as err:

@@ -119,7 +119,7 @@ class Inference:
             WD = np.einsum("ij,jab->iab", W, D)
             E = np.einsum("iab,bc,icd->ad", D, vinv, WD)
             Qw += np.tensordot(z, np.tensordot(E, z, axes=(1, 0)), axes=([0, 1], [0, 1]))
-        PPw = np.einsum("ij,ipq,qr,jrs->ps", W, M, phi, M)
+        PPw = np.einsum("ij,ipq,qr,jrs->ps", W, M, phi, M, optimize=True)
         inner = Qw - PPw
         if not linear and not self.structure.sas_linear():
             inner = inner - 0.25 * np.tensordot(self._sas_second_derivative_sum(), self._zz,
@@ -165,10 +165,10 @@ class Inference:
         phiA = self.kr_phi(linear)
         theta_mat = L.T @ np.linalg.solve(L @ phi @ L.T, L)
         P = -self.M
-        TP = np.einsum("pq,qr,krs,st->kpt", theta_mat, phi, P, phi)   # Theta Phi P_k Phi
+        TP = np.einsum("pq,qr,krs,st->kpt", theta_mat, phi, P, phi, optimize=True)  # Theta Phi P_k Phi
         tr = np.einsum("kpp->k", TP)
         A1 = float(tr @ W @ tr)
-        A2 = float(np.einsum("ij,ipq,jqp->", W, TP, TP))
+        A2 = float(np.einsum("ij,ipq,jqp->", W, TP, TP, optimize=True))
         B = (A1 + 6 * A2) / (2 * ell)
         g = ((ell + 1) * A1 - (ell + 4) * A2) / ((ell + 2) * A2)
         d = 3 * ell + 2 * (1 - g)

@@ -123,17 +123,23 @@ def fmt_n_pct(n: int, denominator: int, digits: int = 1) -> str:
 
 
 def fmt_num(value: float, digits: int) -> str:
-    """Round half away from zero (as SAS does), then format; blank for missing.
+    """Round half away from zero (as SAS does), then format; blank for missing, NE (not
+    estimable) for an infinite value such as the limit of a CI with no information.
 
     >>> fmt_num(2.25, 1), fmt_num(-2.25, 1), fmt_num(float("nan"), 1), fmt_num(12.5, 0)
     ('2.3', '-2.3', '', '13')
+    >>> fmt_num(float("inf"), 2), fmt_num(1e30, 1)
+    ('NE', '1000000000000000000000000000000.0')
     """
-    from decimal import ROUND_HALF_UP, Decimal
+    from decimal import ROUND_HALF_UP, Context, Decimal
 
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
+    if math.isinf(float(value)):
+        return "NE"
     q = Decimal(1).scaleb(-digits)
-    return str(Decimal(repr(float(value))).quantize(q, rounding=ROUND_HALF_UP))
+    # enough digits for any finite double (the default 28 fail above ~1e27)
+    return str(Decimal(repr(float(value))).quantize(q, rounding=ROUND_HALF_UP, context=Context(prec=400)))
 
 
 def pct(n: int, denominator: int) -> float:

@@ -120,7 +120,8 @@ class MMRMResults:
         var, df = _dof.contrast_df(self._inf, self.df_method, np.eye(len(names)))
         self._cov = (self._inf.kr_phi(self.df_method == "kenward-roger-linear")
                      if self.df_method.startswith("kenward-roger") else self._inf.phi)
-        self.bse = pd.Series(np.sqrt(var), index=names, name="se")
+        with np.errstate(invalid="ignore"):  # a diverged fit (rejected by the fallback) may have var < 0
+            self.bse = pd.Series(np.sqrt(var), index=names, name="se")
         self.df = pd.Series(df, index=names, name="df")
         self.tvalues = pd.Series(self.params / self.bse, name="t")
         self.pvalues = pd.Series(2 * stats.t.sf(np.abs(self.tvalues), self.df), index=names,
@@ -224,11 +225,15 @@ def _table(est, se, ddf, alpha) -> pd.DataFrame:
                          "lower": est - q * se, "upper": est + q * se})
 
 
-def _fit(prepared: Prepared, options: FitOptions) -> MMRMResults:
-    method = str(options.method).upper()
-    if method not in ("REML", "ML"):
+def _check_options(options: FitOptions) -> None:
+    if str(options.method).upper() not in ("REML", "ML"):
         raise ValueError(f"method must be 'REML' or 'ML', not {options.method!r}")
     _dof.normalise_df_method(options.df)
+
+
+def _fit(prepared: Prepared, options: FitOptions) -> MMRMResults:
+    _check_options(options)
+    method = str(options.method).upper()
     structure = get_structure(options.covariance, len(prepared.visits))
     lik = Likelihood(prepared.y, prepared.X, prepared.subject, prepared.visit, structure,
                      reml=method == "REML")
@@ -272,7 +277,9 @@ def fit_with_fallback(formula: str, data: pd.DataFrame, *, subject: str, visit: 
                       **kwargs) -> MMRMResults:
     """Fit the first structure of ``order`` (UN -> TOEPH -> AR1H -> CS) that converges.
 
-    A structure is rejected when the fit raises a numerical error, hits the iteration cap,
+    A structure is rejected when the fit raises a numerical error (including scipy's
+    ValueError on a non-finite optimiser step; the options are checked before the loop, so a
+    ValueError there is numerical), hits the iteration cap,
     ends with a Hessian that is not positive definite, or misses the convergence criterion.
     ``control`` maps a structure to extra fit options (e.g. ``{"UN": {"maxiter": 50}}``).
     The returned fit carries ``fallback``: one dict per attempt (structure, converged, reason);
@@ -291,9 +298,10 @@ def fit_with_fallback(formula: str, data: pd.DataFrame, *, subject: str, visit: 
     attempts: list[dict] = []
     for s in order:
         opts = FitOptions(covariance=s, **{**kwargs, **control.get(s, {})})
+        _check_options(opts)
         try:
             fit = _fit(prepared, opts)
-        except (np.linalg.LinAlgError, FloatingPointError, ArithmeticError) as exc:
+        except (np.linalg.LinAlgError, FloatingPointError, ArithmeticError, ValueError) as exc:
             attempts.append({"structure": s, "converged": False,
                              "reason": f"numerical failure: {exc}"})
             continue
