@@ -274,3 +274,32 @@ def load_study(path: str | Path) -> Study:
         if a["form"] not in forms:
             raise SpecError(f"{path}: assessments/{name}: unknown form {a['form']}")
     return Study(path=path, data=data, forms=forms, codelists=codelists, lab_tests=lab_tests)
+
+
+def read_analysis_spec(path: Path, sections: list[str]) -> dict[str, Any]:
+    """An analysis spec (specs/analysis/<area>.yaml) as a dict whose top-level ``sections`` are
+    all present; ``_path`` records where it came from, for error messages.
+
+    >>> spec = read_analysis_spec(Path("specs/analysis/lab_safety.yaml"), ["grades"])
+    >>> spec["grades"][:2], spec["_path"]
+    (['0', '1'], 'specs/analysis/lab_safety.yaml')
+    """
+    spec = read_yaml(path)
+    if not isinstance(spec, dict):
+        raise SpecError(f"{path}: expected a mapping at the top level")
+    missing = [s for s in sections if s not in spec]
+    if missing:
+        raise SpecError(f"{path}: section(s) missing: {', '.join(missing)}")
+    spec["_path"] = str(path)
+    return spec
+
+
+def check_conf_level(value: Any, path: Path, key: str = "conf_level") -> float:
+    """A confidence level from a spec: a number strictly between 0 and 1.
+
+    >>> check_conf_level(0.95, Path("x.yaml"))
+    0.95
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < 1:
+        raise SpecError(f"{path}: {key} must be a number between 0 and 1, not {value!r}")
+    return float(value)

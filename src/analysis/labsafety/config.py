@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from analysis.errors import SpecError
-from analysis.specs import read_yaml
+from analysis.specs import read_analysis_spec
 
 from .exposure import ExposureVariable
 from .shift import ShiftParam, ShiftScale
@@ -23,13 +23,7 @@ def load_spec(path: str | Path | None = None) -> dict[str, Any]:
     (['0', '1', '2', '3', '4'], 3.0)
     """
     path = Path(path) if path else DEFAULT_SPEC
-    spec = read_yaml(path)
-    if not isinstance(spec, dict):
-        raise SpecError(f"{path}: expected a mapping at the top level")
-    missing = [s for s in SECTIONS if s not in spec]
-    if missing:
-        raise SpecError(f"{path}: section(s) missing: {', '.join(missing)}")
-    spec["_path"] = str(path)
+    spec = read_analysis_spec(path, SECTIONS)
     return spec
 
 
