@@ -1,24 +1,8 @@
-"""Shared helpers of the survival tests: stored R reference CSVs and hand-made ADSL/ADTTE."""
-
-from pathlib import Path
+"""Fixtures of the survival tests: stored R reference CSVs and hand-made ADSL/ADTTE."""
 
 import pandas as pd
 import pytest
-
-RESULTS = Path(__file__).parent / "results"
-PILOT = Path(__file__).resolve().parents[1] / "data" / "cdiscpilot01"
-
-
-def frames_from_fixture(rows: pd.DataFrame):
-    """ADSL + ADTTE (PARAMCD TT) from rows with group, time, status (1 event, 2 competing)."""
-    rows = rows.reset_index(drop=True)
-    ids = [f"S{i:03d}" for i in range(len(rows))]
-    adsl = pd.DataFrame({"USUBJID": ids, "TRT01A": rows["group"], "SAFFL": "Y"})
-    adtte = pd.DataFrame({"USUBJID": ids, "PARAMCD": "TT", "PARAM": "Test endpoint",
-                          "AVAL": rows["time"].astype(float),
-                          "CNSR": (rows["status"] != 1).astype(float),
-                          "CMPEVFL": ["Y" if s == 2 else "" for s in rows["status"]]})
-    return adsl, adtte
+from survival_helpers import PILOT, RESULTS, frames_from_fixture
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ import math
 
 import pandas as pd
 import pytest
-from conftest import frames_from_fixture
+from survival_helpers import frames_from_fixture
 
 from analysis.errors import UserError
 from analysis.survival.compare import cox_hazard_ratios, logrank_test

@@ -99,7 +99,7 @@ def _parser():
 
 @pytest.mark.parametrize("treatment", ["TRTA", "TRT01A"])
 def test_cli_km_on_pilot(tmp_path, treatment, reference):
-    from conftest import PILOT
+    from survival_helpers import PILOT
 
     args = _parser().parse_args(
         ["km", "--adsl", str(PILOT / "adsl.xpt"), "--adtte", str(PILOT / "adtte.xpt"), "--paramcd", "TTDE",
@@ -119,7 +119,7 @@ def test_cli_km_on_pilot(tmp_path, treatment, reference):
 
 
 def test_cli_cumulative_incidence_and_incidence_on_pilot(tmp_path):
-    from conftest import PILOT
+    from survival_helpers import PILOT
 
     common = ["--adsl", str(PILOT / "adsl.xpt"), "--adtte", str(PILOT / "adtte.xpt"), "--paramcd", "TTDE",
               "--treatment", "TRTP", "--out", str(tmp_path)]

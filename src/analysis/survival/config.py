@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from analysis.errors import SpecError
-from analysis.specs import read_yaml
+from analysis.specs import check_conf_level, read_analysis_spec
 
 DEFAULT_SPEC = Path(__file__).resolve().parents[3] / "specs" / "analysis" / "survival.yaml"
 SECTIONS = ["treatment", "population", "conf_level", "ci_transform", "timepoints", "quantiles",
@@ -36,21 +36,13 @@ def load_spec(path: str | Path | None = None) -> dict[str, Any]:
     (['OS', 'TFS'], [85.0, 169.0, 393.0])
     """
     path = Path(path) if path else DEFAULT_SPEC
-    spec = read_yaml(path)
-    if not isinstance(spec, dict):
-        raise SpecError(f"{path}: expected a mapping at the top level")
-    missing = [s for s in SECTIONS if s not in spec]
-    if missing:
-        raise SpecError(f"{path}: section(s) missing: {', '.join(missing)}")
+    spec = read_analysis_spec(path, SECTIONS)
     if spec["ci_transform"] != "log-log":
         raise SpecError(f"{path}: ci_transform must be log-log (the only one implemented)")
-    conf = spec["conf_level"]
-    if not isinstance(conf, (int, float)) or not 0 < conf < 1:
-        raise SpecError(f"{path}: conf_level must be a number between 0 and 1, got {conf!r}")
+    check_conf_level(spec["conf_level"], path)
     for q in spec["quantiles"]:
         if q not in QUANTILE_NAMES:
             raise SpecError(f"{path}: quantiles must be among {sorted(QUANTILE_NAMES)}, got {q!r}")
-    spec["_path"] = str(path)
     timepoints(spec)
     return spec
 
