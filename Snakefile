@@ -15,7 +15,7 @@ include: "rules/common.smk"
 include: "rules/ingest.smk"
 include: "rules/sdtm.smk"
 include: "rules/adam.smk"
-include: "rules/safety.smk"
+include: "rules/analyses.smk"
 
 
 rule all:
@@ -27,5 +27,5 @@ rule all:
         adam_outputs(),
         out("adam/define.xml"),
         out("conformance/adam_conformance.csv"),
-        out("tlf/index-safety.csv"),
+        expand(out("tlf/index-{group}.csv"), group=OUTPUT_GROUPS),
     default_target: True

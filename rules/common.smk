@@ -4,6 +4,8 @@ from pathlib import Path
 
 import yaml
 
+from analysis.outputs import GROUPS as OUTPUT_GROUPS
+
 STUDY_SPEC = Path(config["study_spec"])
 RAW_SPEC_DIR = STUDY_SPEC.parent / yaml.safe_load(STUDY_SPEC.read_text())["raw_spec"]
 
@@ -72,6 +74,6 @@ def adam_outputs():
     return [out(f"adam/{name}.xpt") for name in names]
 
 
-def analysis_spec_files():
-    """The analysis options of the study (specs/analysis/*.yaml)."""
-    return sorted(str(p) for p in (STUDY_SPEC.parent / "analysis").glob("*.yaml"))
+def analysis_spec_files(group):
+    """The analysis options of one output group: specs/analysis/<area>.yaml for its areas."""
+    return [str(STUDY_SPEC.parent / "analysis" / f"{area}.yaml") for area in OUTPUT_GROUPS[group]]

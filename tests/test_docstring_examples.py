@@ -8,7 +8,8 @@ import pkgutil
 
 import pytest
 
-PACKAGES = ["analysis.safety", "analysis.dosefinding", "analysis.labsafety", "analysis.population", "analysis.tlf"]
+PACKAGES = ["analysis.safety", "analysis.dosefinding", "analysis.labsafety", "analysis.population", "analysis.tlf",
+            "analysis.survival", "analysis.cytokines", "analysis.efficacy"]
 SHARED = ["analysis.ard", "analysis.stats.groups", "analysis.stats.proportions", "analysis.stats.descriptive"]
 
 

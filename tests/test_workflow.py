@@ -50,6 +50,13 @@ def test_workflow_runs_on_a_tiny_study_and_reruns_nothing(tmp_path, tiny_export)
     assert {"ae_overview", "ae_soc_pt", "demographics", "disposition", "dlt_summary", "boin_mtd", "rp2d",
             "lab_shift_ctcae", "edish", "exposure"} <= set(index["analysis_id"])
     assert all((tmp_path / "full" / f).stat().st_size > 0 for f in index["file"])
+    # one subject per cohort: the efficacy models cannot be fitted, and say so instead of failing
+    for group, expected in (("efficacy", {"eff_desc_meld", "eff_mmrm_meld", "eff_ancova"}),
+                            ("survival", {"tte_km_os", "tte_cif_ttltx", "tte_incidence"}),
+                            ("cytokines", {"cyt_summary_il6", "cyt_auc", "cyt_model", "cyt_heatmap"})):
+        index = pd.read_csv(tmp_path / "full" / "tlf" / f"index-{group}.csv")
+        assert expected <= set(index["analysis_id"]), group
+    assert "Model not fitted for MELD" in (tmp_path / "full" / "tlf" / "eff_mmrm_meld.md").read_text()
     again = snakemake("--config", f"raw_dir={tiny_export}", f"output_dir={tmp_path}")
     assert again.returncode == 0
     assert "Nothing to be done" in again.stdout + again.stderr

@@ -43,10 +43,10 @@ def _cmd_adam(args: argparse.Namespace) -> None:
     build_adam(args.sdtm, load_study(args.study), args.out, spec_dir=args.specs or None, cutoff=args.cutoff or None)
 
 
-def _cmd_safety_outputs(args: argparse.Namespace) -> None:
-    from analysis.safety_outputs import run_safety_outputs
+def _cmd_group_outputs(args: argparse.Namespace) -> None:
+    from analysis.outputs import run_outputs
 
-    run_safety_outputs(args.adam, args.specs, args.out)
+    run_outputs(args.group, args.adam, args.specs, args.out)
 
 
 def _cmd_raw_spec_doc(args: argparse.Namespace) -> None:
@@ -111,19 +111,30 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("define", help="write define.xml 2.1 for an SDTM or ADaM folder (analysis define -h)",
                    add_help=False)
 
+    from analysis.cytokines.cli import register as register_cytokines
     from analysis.dosefinding.cli import register as register_dose_finding
+    from analysis.efficacy.cli import register as register_efficacy
     from analysis.labsafety.cli import register as register_lab_safety
     from analysis.population.cli import register as register_population
     from analysis.safety.cli import register as register_safety
+    from analysis.survival.cli import register as register_survival
 
-    for register in (register_population, register_safety, register_dose_finding, register_lab_safety):
+    for register in (register_population, register_safety, register_dose_finding, register_lab_safety,
+                     register_efficacy, register_survival, register_cytokines):
         register(sub)
 
-    p = sub.add_parser("safety-outputs", help="every population, AE, dose-finding and lab-safety output of a study")
-    p.add_argument("--adam", required=True, help="ADaM folder (adsl, adae, addlt, adlb, adex .xpt)")
-    p.add_argument("--specs", default="specs/analysis", help="folder with population/safety/dose_finding/lab_safety.yaml")
-    p.add_argument("--out", required=True, help="output folder: ard/ and tlf/ are written under it")
-    p.set_defaults(func=_cmd_safety_outputs)
+    from analysis.outputs import GROUPS
+
+    for group, what in (("safety", "population, AE, dose-finding and lab-safety"),
+                        ("efficacy", "efficacy-by-visit (descriptive, MMRM, ANCOVA)"),
+                        ("survival", "time-to-event (KM, Cox, cumulative incidence)"),
+                        ("cytokines", "cytokine-trajectory")):
+        p = sub.add_parser(f"{group}-outputs", help=f"every {what} output of a study, with an index")
+        p.add_argument("--adam", required=True, help="ADaM folder (the study's .xpt files)")
+        p.add_argument("--specs", default="specs/analysis",
+                       help=f"folder with {', '.join(a + '.yaml' for a in GROUPS[group])}")
+        p.add_argument("--out", required=True, help="output folder: ard/ and tlf/ are written under it")
+        p.set_defaults(func=_cmd_group_outputs, group=group)
 
     p = sub.add_parser("raw-spec-doc", help="render the raw data spec as Markdown")
     p.add_argument("--study", default="specs/study.yaml")
