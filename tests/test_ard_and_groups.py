@@ -1,5 +1,7 @@
 """The ARD contract, the text renderers and the shared group/proportion helpers."""
 
+import json
+
 import pandas as pd
 import pytest
 
@@ -68,7 +70,11 @@ def test_write_result_writes_ard_and_display_files(tmp_path):
     rows.add("n", 2, group1="TRT01A", group1_level="Lo", variable="X", variable_level="y")
     table = pd.DataFrame({"Row": ["X"], "Lo (N=2)": ["2 (100.0)"]})
     paths = write_result(TableResult("t1", "A title", table, rows.frame(), ["A footnote."]), tmp_path)
-    assert sorted(p.relative_to(tmp_path).as_posix() for p in paths) == ["ard/t1.csv", "tlf/t1.csv", "tlf/t1.md"]
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in paths) == [
+        "ard/t1.csv", "meta/t1.json", "tlf/t1.csv", "tlf/t1.md"]
+    meta = json.loads((tmp_path / "meta" / "t1.json").read_text())
+    assert meta == {"analysis_id": "t1", "kind": "table", "title": "A title", "population": "",
+                    "footnotes": ["A footnote."]}
     ard = read_ard(tmp_path / "ard" / "t1.csv")
     assert list(ard.columns) == ARD_COLUMNS and ard.loc[0, "stat"] == "2"
     md = (tmp_path / "tlf" / "t1.md").read_text()

@@ -36,10 +36,10 @@ RUNNERS = {
 
 
 def _title(path: Path) -> str:
-    if path.suffix != ".md":
-        return ""
-    first = path.read_text(encoding="utf-8").splitlines()[0]
-    return first.removeprefix("# ").strip()
+    """The title recorded in a result's ``meta/<id>.json`` (tables, listings and figures)."""
+    import json
+
+    return json.loads(path.read_text(encoding="utf-8"))["title"]
 
 
 def run_outputs(group: str, adam_dir: str | Path, spec_dir: str | Path, out_dir: str | Path) -> Path:
@@ -59,7 +59,8 @@ def run_outputs(group: str, adam_dir: str | Path, spec_dir: str | Path, out_dir:
             run_all = importlib.import_module(RUNNERS[area]).run_all
             for path in run_all(adam_dir, Path(spec_dir) / f"{area}.yaml", scratch):
                 written.append((area, Path(path).relative_to(scratch)))
-        titles = {rel.stem: _title(scratch / rel) for _, rel in written if rel.suffix == ".md"}
+        titles = {rel.stem: _title(scratch / rel) for _, rel in written
+                  if rel.parts[0] == "meta" and rel.suffix == ".json"}
         rows = []
         for area, rel in sorted(written, key=lambda item: item[1].as_posix()):
             target = out_dir / rel

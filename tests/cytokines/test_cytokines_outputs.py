@@ -45,7 +45,8 @@ def test_run_all_writes_expected_files(runs):
     expected |= {"tlf/cyt_auc_subject.csv", "tlf/cyt_auc_subject.md", "ard/cyt_heatmap.csv",
                  "tlf/cyt_heatmap.png", "tlf/cyt_heatmap.svg"}
     assert expected <= names, sorted(expected - names)
-    assert all(n.split("/")[0] in ("ard", "tlf") and n.split("/")[1].startswith("cyt_") for n in names)
+    assert all(n.split("/")[0] in ("ard", "tlf", "meta") and n.split("/")[1].startswith("cyt_") for n in names)
+    assert "meta/cyt_heatmap.json" in names
     assert all(p.stat().st_size > 0 for p in paths)
 
 

@@ -64,12 +64,14 @@ def test_run_all_writes_the_expected_files(small_run):
     names = sorted(p.relative_to(tmp / "a").as_posix() for p in first)
     expected = []
     for code, modelled in (("meld", True), ("hbvdnalg", True), ("afp", False), ("sf36pcs", True)):
-        expected += [f"ard/eff_desc_{code}.csv", f"tlf/eff_desc_{code}.csv", f"tlf/eff_desc_{code}.md"]
+        expected += [f"ard/eff_desc_{code}.csv", f"tlf/eff_desc_{code}.csv", f"tlf/eff_desc_{code}.md",
+                     f"meta/eff_desc_{code}.json"]
         if modelled:
             expected += [f"ard/eff_mmrm_{code}.csv", f"tlf/eff_mmrm_{code}.csv", f"tlf/eff_mmrm_{code}.md",
-                         f"ard/eff_mmrm_{code}_plot.csv", f"tlf/eff_mmrm_{code}_plot.png",
-                         f"tlf/eff_mmrm_{code}_plot.svg"]
-    expected += ["ard/eff_ancova.csv", "tlf/eff_ancova.csv", "tlf/eff_ancova.md"]
+                         f"meta/eff_mmrm_{code}.json", f"ard/eff_mmrm_{code}_plot.csv",
+                         f"tlf/eff_mmrm_{code}_plot.png", f"tlf/eff_mmrm_{code}_plot.svg",
+                         f"meta/eff_mmrm_{code}_plot.json"]
+    expected += ["ard/eff_ancova.csv", "tlf/eff_ancova.csv", "tlf/eff_ancova.md", "meta/eff_ancova.json"]
     assert names == sorted(expected)
     assert all(p.stat().st_size > 0 for p in first)
 

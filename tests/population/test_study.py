@@ -112,8 +112,9 @@ def test_run_all_writes_both_tables_deterministically(embedded_adam_dir, tmp_pat
     first = run_all(embedded_adam_dir, SPEC, tmp_path / "a")
     second = run_all(embedded_adam_dir, SPEC, tmp_path / "b")
     names = sorted(p.relative_to(tmp_path / "a").as_posix() for p in first)
-    assert names == ["ard/demographics.csv", "ard/disposition.csv", "tlf/demographics.csv",
-                     "tlf/demographics.md", "tlf/disposition.csv", "tlf/disposition.md"]
+    assert names == ["ard/demographics.csv", "ard/disposition.csv", "meta/demographics.json",
+                     "meta/disposition.json", "tlf/demographics.csv", "tlf/demographics.md",
+                     "tlf/disposition.csv", "tlf/disposition.md"]
     for a, b in zip(first, second):
         assert a.read_bytes() == b.read_bytes()
     md = (tmp_path / "a" / "tlf" / "demographics.md").read_text()

@@ -27,7 +27,8 @@ def test_files_written(outputs):
     for code in ("ttltx", "tthcc", "tthepfl", "ttdecomp"):
         assert f"ard/tte_cif_{code}.csv" in names and f"tlf/tte_cif_{code}_plot.png" in names
     assert "tlf/tte_incidence.md" in names
-    assert len(names) == 39
+    assert "meta/tte_km_os_plot.json" in names
+    assert len(names) == 52  # 39 display/ARD/figure files + one meta/<id>.json per analysis
 
 
 def test_rerun_is_byte_identical(outputs, embedded_adam_dir, tmp_path):
