@@ -41,7 +41,7 @@ def spec_files():
 
 def ingest_outputs():
     tables = [out(f"raw/{form}.parquet") for form, _ in raw_forms()]
-    return tables + [out("raw/data_issues.csv"), out("raw/reconciliation.csv")]
+    return tables + [out("raw/data_issues.csv"), out("raw/reconciliation.csv"), out("raw/cut_log.csv")]
 
 
 def sdtm_spec_files():

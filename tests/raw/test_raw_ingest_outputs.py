@@ -8,7 +8,7 @@ import pytest
 
 from analysis.cli import main
 from analysis.raw import outputs
-from analysis.raw.ingest import ISSUES_FILE, RECON_FILE, ingest
+from analysis.raw.ingest import CUT_LOG_FILE, ISSUES_FILE, RECON_FILE, ingest
 from raw_export import S1, S2, STUDY_SPEC, base_records, issue_lines, write_export
 
 
@@ -25,7 +25,7 @@ def ingested(tmp_path, study, capsys):
 def test_the_minimal_export_passes_with_typed_tables_and_no_issue(ingested, study):
     result, out, stdout = ingested()
     assert sorted(p.name for p in out.iterdir()) == sorted(
-        [f"{name}.parquet" for name in study.forms] + [ISSUES_FILE, RECON_FILE])
+        [f"{name}.parquet" for name in study.forms] + [ISSUES_FILE, RECON_FILE, CUT_LOG_FILE])
     assert issue_lines(out) == []
     enrolment = pd.read_parquet(out / "enrolment.parquet")
     assert list(enrolment.columns[:3]) == ["RAWROW", "SITEID", "SUBJID"]
@@ -106,7 +106,8 @@ def test_cutoff_sets_records_aside_and_reconciliation_balances(ingested):
            "cutoff 2024-01-18; record set aside [RAW027]" in lines
     # One reason per record: the late subject's own dated records are not also "after cutoff".
     assert not any(line.startswith("enrolment.csv, row 2") and "[RAW026]" in line for line in lines)
-    assert "set aside (subject consented after data cutoff: 2; after data cutoff: 9)" in stdout
+    assert "set aside (subject consented after data cutoff: 2; after data cutoff: 9; " \
+           "not yet due at data cutoff: 0)" in stdout
 
 
 def test_without_cutoff_nothing_is_set_aside(ingested):

@@ -56,10 +56,27 @@ def params_per_infusion(inf: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(rows, ignore_index=True)
 
 
-def params_per_subject(inf: pd.DataFrame, adsl: pd.DataFrame, planned_infusions: int) -> pd.DataFrame:
+def infusions_due(adsl: pd.DataFrame, infusion_days: list[int], cutoff: pd.Timestamp | None) -> pd.Series:
+    """Planned infusions due per subject (USUBJID index): all of them without a data cutoff; at a
+    cutoff those whose planned day (Day 1 = TRTSDT) is on or before it, so an interim RDI does
+    not count infusions not yet due as missed.
+
+    >>> adsl = pd.DataFrame({"USUBJID": ["1", "2"], "TRTSDT": pd.to_datetime(["2024-01-01", "2024-03-01"])})
+    >>> infusions_due(adsl, [1, 29, 57], pd.Timestamp("2024-03-10")).tolist()
+    [3, 1]
+    """
+    if cutoff is None:
+        return pd.Series(len(infusion_days), index=adsl["USUBJID"].to_numpy())
+    start = pd.to_datetime(adsl["TRTSDT"]).to_numpy()
+    due = sum((start + pd.Timedelta(days=d - 1) <= cutoff).astype(int) for d in infusion_days)
+    return pd.Series(np.maximum(due, 1), index=adsl["USUBJID"].to_numpy())
+
+
+def params_per_subject(inf: pd.DataFrame, adsl: pd.DataFrame, planned_infusions: int | pd.Series) -> pd.DataFrame:
     """Summary parameters over the treatment period, one record each per dosed subject:
     NINF (infusions given), CUMDOSE (sum of dose levels, 10^6 cells/kg), RDI (relative dose
-    intensity %: cumulative dose / (planned infusions x planned dose level) x 100).
+    intensity %: cumulative dose / (planned infusions x planned dose level) x 100; planned
+    infusions a number or, per USUBJID, those due by the data cutoff).
 
     >>> inf = pd.DataFrame({"USUBJID": ["1", "1"], "EXDOSE": [1.0, 1.1], "ASTDT": pd.to_datetime(["2024-01-01", "2024-01-29"]),
     ...                     "AENDT": pd.to_datetime(["2024-01-01", "2024-01-29"])})
@@ -70,7 +87,9 @@ def params_per_subject(inf: pd.DataFrame, adsl: pd.DataFrame, planned_infusions:
     agg = inf.groupby("USUBJID").agg(NINF=("EXDOSE", "size"), CUMDOSE=("EXDOSE", "sum"),
                                      ASTDT=("ASTDT", "min"), AENDT=("AENDT", "max")).reset_index()
     agg = agg.merge(adsl[["USUBJID", "TRT01PN"]], on="USUBJID", how="left")
-    agg["RDI"] = 100 * agg["CUMDOSE"] / (planned_infusions * agg["TRT01PN"])
+    planned = (agg["USUBJID"].map(planned_infusions).astype(float) if isinstance(planned_infusions, pd.Series)
+               else float(planned_infusions))
+    agg["RDI"] = 100 * agg["CUMDOSE"] / (planned * agg["TRT01PN"])
     rows = []
     for paramcd in ("NINF", "CUMDOSE", "RDI"):
         r = agg[["USUBJID", "ASTDT", "AENDT"]].copy()
@@ -86,7 +105,8 @@ def params_per_subject(inf: pd.DataFrame, adsl: pd.DataFrame, planned_infusions:
 def build_adex(ctx: AdamContext, adsl: pd.DataFrame, params: dict) -> pd.DataFrame:
     inf = derive_vars_infusion(ctx.domain("EX"), ctx.domain("EC"))
     per = params_per_infusion(inf)
-    total = params_per_subject(inf, adsl, len(ctx.study.infusions))
+    due = infusions_due(adsl, [i["day"] for i in ctx.study.infusions], ctx.cutoff)
+    total = params_per_subject(inf, adsl, due)
     adex = pd.concat([per, total], ignore_index=True)
     adex = merge_adsl_vars(adex, adsl)
     adex = derive_var_dy(adex, "ASTDT", "TRTSDT", "ASTDY")

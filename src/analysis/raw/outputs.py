@@ -13,11 +13,12 @@ from typing import Callable
 import pandas as pd
 
 from analysis.errors import Problem
+from analysis.raw.cut_changes import CHANGE_REASONS
 from analysis.raw.cutoff import REASONS
 
 ISSUE_COLUMNS = ["FORM", "FILE", "ROW", "SUBJID", "COLUMN", "VALUE", "RULE", "MESSAGE"]
 RECON_COLUMNS = ["FORM", "FILE", "STATUS", "REASON", "RECORDS"]
-READ, PASSED_ON, SET_ASIDE = "read", "passed on", "set aside"
+READ, PASSED_ON, SET_ASIDE, CHANGED = "read", "passed on", "set aside", "changed"
 TOTAL = "TOTAL"
 
 
@@ -37,23 +38,30 @@ def issues_table(problems: list[Problem], form_of_file: dict[str, str]) -> pd.Da
                           na_position="first").reset_index(drop=True)
 
 
-def reconciliation_table(counts: list[tuple[str, str, int, dict[str, int]]]) -> pd.DataFrame:
-    """Per form (name, file, records read, set aside by reason): read, passed on and each
-    set-aside reason, in long format, so passed on + set aside = read; then the TOTAL."""
+def reconciliation_table(counts: list[tuple]) -> pd.DataFrame:
+    """Per form (name, file, records read, set aside by reason[, changed by reason]): read,
+    passed on and each set-aside reason, in long format, so passed on + set aside = read; then
+    the records passed on that a data cut changed, by reason (a subset of passed on); then the
+    TOTAL."""
     rows = []
-    totals = {READ: 0, PASSED_ON: 0, **{r: 0 for r in REASONS}}
-    for form, file, n_read, aside in counts:
+    totals = {READ: 0, PASSED_ON: 0, **{r: 0 for r in REASONS}, **{(CHANGED, r): 0 for r in CHANGE_REASONS}}
+    for form, file, n_read, aside, *more in counts:
+        changed = more[0] if more else {}
         passed = n_read - sum(aside.values())
         rows.append((form, file, READ, "", n_read))
         rows.append((form, file, PASSED_ON, "", passed))
         rows += [(form, file, SET_ASIDE, r, aside.get(r, 0)) for r in REASONS]
+        rows += [(form, file, CHANGED, r, changed.get(r, 0)) for r in CHANGE_REASONS]
         totals[READ] += n_read
         totals[PASSED_ON] += passed
         for r in REASONS:
             totals[r] += aside.get(r, 0)
+        for r in CHANGE_REASONS:
+            totals[(CHANGED, r)] += changed.get(r, 0)
     rows.append((TOTAL, "", READ, "", totals[READ]))
     rows.append((TOTAL, "", PASSED_ON, "", totals[PASSED_ON]))
     rows += [(TOTAL, "", SET_ASIDE, r, totals[r]) for r in REASONS]
+    rows += [(TOTAL, "", CHANGED, r, totals[(CHANGED, r)]) for r in CHANGE_REASONS]
     return pd.DataFrame(rows, columns=RECON_COLUMNS)
 
 

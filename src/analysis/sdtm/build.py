@@ -43,11 +43,12 @@ def read_raw_tables(raw_tables: str | Path, study: Study) -> dict[str, pd.DataFr
     return tables
 
 
-def iter_domains(raw: dict[str, pd.DataFrame], study: Study) -> Iterator[tuple[str, pd.DataFrame]]:
+def iter_domains(raw: dict[str, pd.DataFrame], study: Study,
+                 cutoff: str | None = None) -> Iterator[tuple[str, pd.DataFrame]]:
     """Yield (dataset name, derived records) one domain at a time, so a caller can write and
     free each before the next (LB of a 3,000-subject study is over a million records)."""
     dm = build_dm(raw, study)
-    se = build_se(dm, raw["infusions"], study)
+    se = build_se(dm, raw["infusions"], study, cutoff=cutoff)
     sv = build_sv(raw["visits"], dm, se, study)
     yield from (("DM", dm), ("SE", se), ("SV", sv))
     yield "EX", build_ex(raw["infusions"], dm, se, sv, study)
@@ -105,7 +106,7 @@ def build_sdtm(raw_tables: str | Path, study: Study, out_dir: str | Path,
     tmp = Path(tempfile.mkdtemp(prefix=".sdtm-", dir=out_dir))
     kept, sources, written = {}, {}, set()
     try:
-        for name, df in iter_domains(raw, study):
+        for name, df in iter_domains(raw, study, cutoff=cutoff or None):
             if "_SRC_FORM" in df.columns:
                 sources[name] = df[["_SRC_FORM", "_SRC_ROW"]]
             conformed = conform(df, specs[name])

@@ -17,6 +17,7 @@ from analysis.specs import Study
 
 SCREEN_FAILURE = "SCREEN FAILURE"
 NOT_TREATED = "ASSIGNED, NOT TREATED"
+NOT_ASSIGNED = "NOT ASSIGNED"  # still in screening at a data cutoff: neither enrolled nor failed
 
 
 def _require(df: pd.DataFrame, columns: list[str], what: str) -> None:
@@ -35,7 +36,8 @@ def start_dm(enrolment: pd.DataFrame, study: Study) -> pd.DataFrame:
         "SUBJID": e["SUBJID"], "SITEID": e["SITEID"], "BRTHDTC": iso_dtc(e["BRTHDAT"]),
         "AGE": e["AGE"].astype(float), "AGEU": "YEARS", "SEX": e["SEX"], "RACE": e["RACE"],
         "ETHNIC": e["ETHNIC"], "RFICDTC": iso_dtc(e["CONSDAT"]), "DMDTC": iso_dtc(e["SCRNDAT"]),
-        "COUNTRY": study.data["study"]["country"], "_enrolled": e["ENROLLED"].eq("Y").to_numpy(),
+        "COUNTRY": study.data["study"]["country"], "_enrolled": e["ENROLLED"].eq("Y").fillna(False).to_numpy(dtype=bool),
+        "_screen_failed": e["ENROLLED"].eq("N").fillna(False).to_numpy(dtype=bool),
         "_cohort": pd.to_numeric(e["COHORT"], errors="coerce").to_numpy(dtype=float),
         "_SRC_FORM": "enrolment", "_SRC_ROW": raw_rows(e),
     }, index=e.index)
@@ -62,7 +64,7 @@ def add_reference_dates(dm: pd.DataFrame, infusions: pd.DataFrame, disposition: 
     dth = death.set_index("SUBJID")["DTHDAT"]
     out["DTHDTC"] = out["SUBJID"].map(dth).fillna("")
     out["DTHFL"] = out["DTHDTC"].ne("").map({True: "Y", False: ""})
-    candidates = pd.concat([out["RFENDTC"], out["DTHDTC"], out["DMDTC"].where(~out["_enrolled"], "")], axis=1)
+    candidates = pd.concat([out["RFENDTC"], out["DTHDTC"], out["DMDTC"].where(out["_screen_failed"], "")], axis=1)
     out["RFPENDTC"] = candidates.max(axis=1)  # ISO dates sort as text
     return out
 
@@ -84,7 +86,8 @@ def add_arms(dm: pd.DataFrame, infusions: pd.DataFrame, study: Study) -> pd.Data
     out["ACTARMCD"] = actual.map(lambda c: c["armcd"] if c else "")
     out["ACTARM"] = actual.map(lambda c: c["arm"] if c else "")
     out["ARMNRS"] = ""
-    out.loc[~out["_enrolled"], "ARMNRS"] = SCREEN_FAILURE
+    out.loc[~out["_enrolled"], "ARMNRS"] = NOT_ASSIGNED
+    out.loc[out["_screen_failed"], "ARMNRS"] = SCREEN_FAILURE
     out.loc[out["_enrolled"] & (out["ACTARMCD"] == ""), "ARMNRS"] = NOT_TREATED
     return out
 
@@ -92,7 +95,7 @@ def add_arms(dm: pd.DataFrame, infusions: pd.DataFrame, study: Study) -> pd.Data
 def add_collection_day(dm: pd.DataFrame) -> pd.DataFrame:
     out = dm.copy()
     out["DMDY"] = study_day(out["DMDTC"], out["RFSTDTC"])
-    return out.drop(columns=["_enrolled", "_cohort"])
+    return out.drop(columns=["_enrolled", "_screen_failed", "_cohort"])
 
 
 def build_dm(raw: dict[str, pd.DataFrame], study: Study) -> pd.DataFrame:
