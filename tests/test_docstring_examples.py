@@ -9,7 +9,8 @@ import pkgutil
 import pytest
 
 PACKAGES = ["analysis.safety", "analysis.dosefinding", "analysis.labsafety", "analysis.population", "analysis.tlf",
-            "analysis.survival", "analysis.cytokines", "analysis.efficacy"]
+            "analysis.survival", "analysis.cytokines", "analysis.efficacy",
+            "analysis.tlfcat", "analysis.package"]
 SHARED = ["analysis.ard", "analysis.stats.groups", "analysis.stats.proportions", "analysis.stats.descriptive"]
 
 

@@ -114,13 +114,16 @@ def build_parser() -> argparse.ArgumentParser:
     from analysis.cytokines.cli import register as register_cytokines
     from analysis.dosefinding.cli import register as register_dose_finding
     from analysis.efficacy.cli import register as register_efficacy
+    from analysis.package.cli import register as register_package
     from analysis.labsafety.cli import register as register_lab_safety
     from analysis.population.cli import register as register_population
     from analysis.safety.cli import register as register_safety
     from analysis.survival.cli import register as register_survival
+    from analysis.tlfcat.cli import register as register_tlfcat
 
     for register in (register_population, register_safety, register_dose_finding, register_lab_safety,
-                     register_efficacy, register_survival, register_cytokines):
+                     register_efficacy, register_survival, register_cytokines, register_tlfcat,
+                     register_package):
         register(sub)
 
     from analysis.outputs import GROUPS
