@@ -62,6 +62,29 @@ def test_workflow_runs_on_a_tiny_study_and_reruns_nothing(tmp_path, tiny_export)
     assert "Nothing to be done" in again.stdout + again.stderr
 
 
+def test_two_runs_give_byte_identical_snapshots(tmp_path, tiny_export):
+    """Everything but the logs (which hold timings) is the same bytes on a second cold run:
+    XPT, define.xml, RTF, HTML, PDF, PNG, SVG, Dataset-JSON, the package and the manifest."""
+    out = tmp_path / "out"
+    first = snakemake("--config", f"raw_dir={tiny_export}", f"output_dir={out}")
+    assert first.returncode == 0, first.stderr
+    (out / "full").rename(tmp_path / "first")
+    second = snakemake("--config", f"raw_dir={tiny_export}", f"output_dir={out}")
+    assert second.returncode == 0, second.stderr
+
+    def files(root: Path) -> dict[str, bytes]:
+        return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*"))
+                if p.is_file() and p.relative_to(root).parts[0] != "logs"}
+
+    a, b = files(tmp_path / "first"), files(out / "full")
+    assert sorted(a) == sorted(b)
+    assert {Path(name).suffix for name in a} >= {".xpt", ".xml", ".rtf", ".html", ".pdf", ".png", ".svg", ".json"}
+    assert [name for name in a if a[name] != b[name]] == []
+    verify = subprocess.run([sys.executable, "-m", "analysis", "verify", str(out / "full")],
+                            capture_output=True, text=True, cwd=ROOT)
+    assert verify.returncode == 0 and verify.stdout.startswith("OK"), verify.stdout + verify.stderr
+
+
 def test_cutoff_writes_its_own_snapshot(tmp_path, tiny_export):
     run = snakemake("--config", f"raw_dir={tiny_export}", f"output_dir={tmp_path}", "cutoff=2024-06-30")
     assert run.returncode == 0, run.stderr
