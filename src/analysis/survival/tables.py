@@ -76,6 +76,22 @@ def _ne_note(hrs) -> str:
     return "[c] NE = not estimable: " + "; ".join(f"{', '.join(lvs)}: {why}" for why, lvs in by_reason.items()) + "."
 
 
+def _timepoint_rows(ard: ArdRows, put, col: str, key: dict, tp: Timepoint, n_risk: int, est: dict,
+                    stat: str, what: str, se_label: str, pct: str) -> None:
+    """ARD rows and display rows of one curve at one timepoint: number at risk, the estimate
+    (`stat`: surv or cif) with its SE, and the log-log CI."""
+    tkey = dict(key, group2="AVAL", group2_level=tp.aval)
+    ard.add("n_risk", n_risk, stat_label=f"Number at risk, {tp.text}", **tkey)
+    ard.add(stat, est[stat], stat_label=f"{what[0].upper() + what[1:]}, {tp.text}", **tkey)
+    ard.add(f"{stat}_se", est["std_err"], stat_label=se_label, **tkey)
+    ard.add("ci_lower", est["lower"], stat_label=f"{pct} CI lower (log-log)", **tkey)
+    ard.add("ci_upper", est["upper"], stat_label=f"{pct} CI upper (log-log)", **tkey)
+    put(f"{tp.text}: number at risk", col, str(n_risk))
+    put(f"{tp.text}: {what} (SE)", col,
+        f"{fmt_est(est[stat], 3)} ({fmt_est(est['std_err'], 3)})" if not math.isnan(est[stat]) else NE)
+    put(f"{tp.text}: {pct} CI", col, fmt_ci(est["lower"], est["upper"], 3))
+
+
 def km_table(data: TteData, timepoints: list[Timepoint], quantiles: list[float], conf: float = 0.95,
              analysis_id: str | None = None, reference: str = "first") -> TableResult:
     """Kaplan-Meier summary by dose group and Total: events, censored, quartiles with CIs,
@@ -111,19 +127,8 @@ def km_table(data: TteData, timepoints: list[Timepoint], quantiles: list[float],
             put(f"{label} ({pct} CI), days", col,
                 f"{fmt_est(q['estimate'], 1)} {fmt_ci(q['lower'], q['upper'], 1)}")
         for tp in timepoints:
-            est = km_at(curve, tp.aval)
-            tkey = dict(key, group2="AVAL", group2_level=tp.aval)
-            nr = n_at_risk(sub["TIME"], tp.aval)
-            ard.add("n_risk", nr, stat_label=f"Number at risk, {tp.text}", **tkey)
-            ard.add("surv", est["surv"], stat_label=f"Event-free probability, {tp.text}", **tkey)
-            ard.add("surv_se", est["std_err"], stat_label="SE (Greenwood)", **tkey)
-            ard.add("ci_lower", est["lower"], stat_label=f"{pct} CI lower (log-log)", **tkey)
-            ard.add("ci_upper", est["upper"], stat_label=f"{pct} CI upper (log-log)", **tkey)
-            put(f"{tp.text}: number at risk", col, str(nr))
-            put(f"{tp.text}: event-free probability (SE)", col,
-                f"{fmt_est(est['surv'], 3)} ({fmt_est(est['std_err'], 3)})"
-                if not math.isnan(est["surv"]) else NE)
-            put(f"{tp.text}: {pct} CI", col, fmt_ci(est["lower"], est["upper"], 3))
+            _timepoint_rows(ard, put, col, key, tp, n_at_risk(sub["TIME"], tp.aval), km_at(curve, tp.aval),
+                            "surv", "event-free probability", "SE (Greenwood)", pct)
     lr = logrank_test(data.records, g.levels)
     lkey = {"group1": g.treatment, "variable": "PARAMCD", "variable_level": data.paramcd}
     ard.add("logrank_chisq", lr["chisq"], stat_label="Log-rank chi-square", **lkey)
@@ -190,18 +195,8 @@ def cif_table(data: TteData, timepoints: list[Timepoint], conf: float = 0.95,
         put("Censored, n (%)", col, fmt_n_pct(c["censored"], c["n"]))
         curve = aalen_johansen(sub["TIME"], sub["STATUS"], conf)
         for tp in timepoints:
-            est = cif_at(curve, tp.aval)
-            tkey = dict(key, group2="AVAL", group2_level=tp.aval)
-            nr = n_at_risk(sub["TIME"], tp.aval)
-            ard.add("n_risk", nr, stat_label=f"Number at risk, {tp.text}", **tkey)
-            ard.add("cif", est["cif"], stat_label=f"Cumulative incidence, {tp.text}", **tkey)
-            ard.add("cif_se", est["std_err"], stat_label="SE (infinitesimal jackknife)", **tkey)
-            ard.add("ci_lower", est["lower"], stat_label=f"{pct} CI lower (log-log)", **tkey)
-            ard.add("ci_upper", est["upper"], stat_label=f"{pct} CI upper (log-log)", **tkey)
-            put(f"{tp.text}: number at risk", col, str(nr))
-            put(f"{tp.text}: cumulative incidence (SE)", col,
-                f"{fmt_est(est['cif'], 3)} ({fmt_est(est['std_err'], 3)})" if not math.isnan(est["cif"]) else NE)
-            put(f"{tp.text}: {pct} CI", col, fmt_ci(est["lower"], est["upper"], 3))
+            _timepoint_rows(ard, put, col, key, tp, n_at_risk(sub["TIME"], tp.aval), cif_at(curve, tp.aval),
+                            "cif", "cumulative incidence", "SE (infinitesimal jackknife)", pct)
     table = pd.DataFrame([{"Statistic": k, **{g.header(c): v[c] for c in cols}} for k, v in rows.items()])
     notes = [
         ORIGIN_NOTE,
