@@ -76,6 +76,33 @@ def _ne_note(hrs) -> str:
     return "[c] NE = not estimable: " + "; ".join(f"{', '.join(lvs)}: {why}" for why, lvs in by_reason.items()) + "."
 
 
+class _DisplayRows:
+    """Display rows keyed by label with one cell per column, blank until filled."""
+
+    def __init__(self, groups):
+        self.groups = groups
+        self.cols = groups.columns()
+        self.rows: dict[str, dict[str, str]] = {}
+
+    def put(self, label: str, col: str, text: str) -> None:
+        self.rows.setdefault(label, {c: "" for c in self.cols})[col] = text
+
+    def frame(self) -> pd.DataFrame:
+        return pd.DataFrame([{"Statistic": k, **{self.groups.header(c): v[c] for c in self.cols}}
+                             for k, v in self.rows.items()])
+
+
+def _column_counts(ard: ArdRows, data: TteData, out: _DisplayRows, col: str):
+    """One column's subjects, its ARD key and counts; fills the subjects and events rows."""
+    sub = data.subset(col)
+    key = {"group1": data.groups.treatment, "group1_level": col, "variable": "PARAMCD",
+           "variable_level": data.paramcd}
+    c = _base_counts(ard, data, col, sub, key)
+    out.put("Subjects analysed", col, str(c["n"]))
+    out.put("Events, n (%)", col, fmt_n_pct(c["events"], c["n"]))
+    return sub, key, c
+
+
 def _timepoint_rows(ard: ArdRows, put, col: str, key: dict, tp: Timepoint, n_risk: int, est: dict,
                     stat: str, what: str, se_label: str, pct: str) -> None:
     """ARD rows and display rows of one curve at one timepoint: number at risk, the estimate
@@ -102,19 +129,11 @@ def km_table(data: TteData, timepoints: list[Timepoint], quantiles: list[float],
     g = data.groups
     cox_levels = cox_reference(g.levels, reference)
     ard = ArdRows(aid)
-    cols = g.columns()
+    out = _DisplayRows(g)
+    cols, put = out.cols, out.put
     pct = f"{conf * 100:g}%"
-    rows: dict[str, dict[str, str]] = {}
-
-    def put(label: str, col: str, text: str) -> None:
-        rows.setdefault(label, {c: "" for c in cols})[col] = text
-
     for col in cols:
-        sub = data.subset(col)
-        key = {"group1": g.treatment, "group1_level": col, "variable": "PARAMCD", "variable_level": data.paramcd}
-        c = _base_counts(ard, data, col, sub, key)
-        put("Subjects analysed", col, str(c["n"]))
-        put("Events, n (%)", col, fmt_n_pct(c["events"], c["n"]))
+        sub, key, c = _column_counts(ard, data, out, col)
         put("Censored, n (%)", col, fmt_n_pct(c["n"] - c["events"], c["n"]))
         curve = km_curve(sub["TIME"], sub["STATUS"] == 1, conf)
         for p in quantiles:
@@ -150,7 +169,7 @@ def km_table(data: TteData, timepoints: list[Timepoint], quantiles: list[float],
             put(hr_label, h.level, f"{fmt_num(h.hr, 2)} {fmt_ci(h.lower, h.upper, 2)}")
         else:
             put(hr_label, h.level, f"{NE} [c]")
-    table = pd.DataFrame([{"Statistic": k, **{g.header(c): v[c] for c in cols}} for k, v in rows.items()])
+    table = out.frame()
     notes = [
         ORIGIN_NOTE,
         ("Kaplan-Meier estimates; SE by Greenwood's formula; CIs by the log-log transform (SAS "
@@ -178,26 +197,18 @@ def cif_table(data: TteData, timepoints: list[Timepoint], conf: float = 0.95,
     aid = analysis_id or f"tte_cif_{data.paramcd.lower()}"
     g = data.groups
     ard = ArdRows(aid)
-    cols = g.columns()
+    out = _DisplayRows(g)
+    cols, put = out.cols, out.put
     pct = f"{conf * 100:g}%"
-    rows: dict[str, dict[str, str]] = {}
-
-    def put(label: str, col: str, text: str) -> None:
-        rows.setdefault(label, {c: "" for c in cols})[col] = text
-
     for col in cols:
-        sub = data.subset(col)
-        key = {"group1": g.treatment, "group1_level": col, "variable": "PARAMCD", "variable_level": data.paramcd}
-        c = _base_counts(ard, data, col, sub, key)
-        put("Subjects analysed", col, str(c["n"]))
-        put("Events, n (%)", col, fmt_n_pct(c["events"], c["n"]))
+        sub, key, c = _column_counts(ard, data, out, col)
         put("Competing events, n (%)", col, fmt_n_pct(c["competing"], c["n"]))
         put("Censored, n (%)", col, fmt_n_pct(c["censored"], c["n"]))
         curve = aalen_johansen(sub["TIME"], sub["STATUS"], conf)
         for tp in timepoints:
             _timepoint_rows(ard, put, col, key, tp, n_at_risk(sub["TIME"], tp.aval), cif_at(curve, tp.aval),
                             "cif", "cumulative incidence", "SE (infinitesimal jackknife)", pct)
-    table = pd.DataFrame([{"Statistic": k, **{g.header(c): v[c] for c in cols}} for k, v in rows.items()])
+    table = out.frame()
     notes = [
         ORIGIN_NOTE,
         ("Competing event: the ADTTE record is censored by a competing event (CMPEVFL = \"Y\"); it "
