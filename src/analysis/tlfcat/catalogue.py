@@ -221,8 +221,9 @@ def parse_entry(raw: Any, index: int, path: str, areas: set[str] | None = None) 
     if not isinstance(area, str) or (areas is not None and area not in areas):
         _fail(path, where, f"area {area!r} must be one of {', '.join(sorted(areas or []))}")
     source = _text_list(raw.get("source"), path, where, "source")
-    if not source or not all(_DATASET.fullmatch(s) for s in source):
-        _fail(path, where, "source must list the ADaM datasets read, e.g. [ADSL, ADAE]")
+    # `source: []` is allowed, but only said explicitly: a design table reads no subject data
+    if raw.get("source") is None or not all(_DATASET.fullmatch(s) for s in source):
+        _fail(path, where, "source must list the ADaM datasets read, e.g. [ADSL, ADAE] ([] for no data)")
     names = list(pattern.groupindex) if pattern is not None else []
     title = raw.get("title", "{title}")
     population = raw.get("population", "{population}")
