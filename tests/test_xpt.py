@@ -187,3 +187,58 @@ def test_display_formats_are_written_and_read_back(tmp_path):
     assert str(shown["ADT"].iloc[0]) == "2024-05-11"
     with pytest.raises(ValueError, match="not a SAS format name"):
         write_xpt(df, path, name="ADX", column_formats={"ADT": ("DATE9.", 9, 0)})
+
+
+# --- the vectorised reader (analysis.xpt_reader) gives pyreadstat's frame -------------------
+
+def _pyreadstat_frame(path):
+    import pyreadstat
+
+    df, _meta = pyreadstat.read_xport(str(path), disable_datetime_conversion=True)
+    return df
+
+
+@pytest.mark.parametrize("engine", ["numpy", "pyreadstat"])
+def test_fast_reader_matches_pyreadstat(tmp_path, engine):
+    from analysis.xpt_reader import read_xport_v5
+
+    df = pd.DataFrame({"USUBJID": ["S-1", "S-2", " lead", "", "S-1"],
+                       "AVAL": [0.0, -2.5, np.nan, 1e-300, 123456.789],
+                       "BIG": [1e200, -1e-70, 3.0, np.inf, 0.1],
+                       "FLAG": ["Y", "", "", "", ""]})
+    path = tmp_path / "t.xpt"
+    write_xpt(df, path, name="T", column_labels={"AVAL": "Analysis Value"}, engine=engine)
+    frame, labels, _ = read_xport_v5(path)
+    expected = _pyreadstat_frame(path)
+    pd.testing.assert_frame_equal(frame, expected, check_exact=True)
+    assert labels["AVAL"] == "Analysis Value"
+    assert read_xpt(path, columns=["FLAG", "AVAL"]).columns.tolist() == ["AVAL", "FLAG"]
+
+
+def test_fast_reader_drops_trailing_blank_rows_as_pyreadstat(tmp_path):
+    """Text-only records that are all blank at the end look like card padding: both skip them."""
+    from analysis.xpt_reader import read_xport_v5
+
+    path = tmp_path / "t.xpt"
+    write_xpt(pd.DataFrame({"A": ["", "x", "", "", ""]}), path, name="T")
+    assert read_xport_v5(path)[0]["A"].tolist() == _pyreadstat_frame(path)["A"].tolist() == ["", "x"]
+
+
+def test_fast_reader_leaves_control_characters_to_pyreadstat(tmp_path):
+    from analysis.xpt_reader import read_xport_v5
+
+    path = tmp_path / "t.xpt"
+    write_xpt(pd.DataFrame({"A": ["a\tb", "c"]}), path, name="T", engine="pyreadstat")
+    assert read_xport_v5(path) is None
+    assert read_xpt(path)["A"].tolist() == ["a\tb", "c"]
+
+
+def test_read_analysis_dataset_columns(tmp_path):
+    from analysis.errors import UserError
+    from analysis.xpt import read_analysis_dataset
+
+    path = tmp_path / "adsl.xpt"
+    write_xpt(pd.DataFrame({"USUBJID": ["S-1"], "AGE": [50.0]}), path, name="ADSL")
+    assert read_analysis_dataset(path, "ADSL", columns=["AGE"]).columns.tolist() == ["AGE"]
+    with pytest.raises(UserError, match="cannot read ADSL"):
+        read_analysis_dataset(path, "ADSL", columns=["NOPE"])

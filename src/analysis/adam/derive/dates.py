@@ -28,15 +28,21 @@ IMPUTATIONS = ("first", "mid", "last")
 
 def _parts(dtc: pd.Series) -> pd.DataFrame:
     """Year, month, day, hour, minute, second of each ISO 8601 value (NaN where absent)."""
-    text = dtc.fillna("").astype(str).str.strip()
-    # a lab dataset repeats each collection date-time over many tests: parse each distinct
-    # value once
-    codes, uniques = pd.factorize(text)
-    parts = pd.Series(uniques).str.extract(_DTC).astype(float)
-    bad_unique = (pd.Series(uniques) != "") & parts["y"].isna()
+    # a lab dataset repeats each collection date-time over many tests: clean and parse each
+    # distinct value once (all-text columns; others are made text first, as before)
+    if pd.api.types.infer_dtype(dtc, skipna=True) in ("string", "empty"):
+        codes, raw = pd.factorize(dtc, use_na_sentinel=False)
+        uniques = pd.Series(raw, dtype=object).fillna("").str.strip()
+    else:
+        text = dtc.fillna("").astype(str).str.strip()
+        codes, uniques = pd.factorize(text)
+        uniques = pd.Series(uniques, dtype=object)
+    parts = uniques.str.extract(_DTC).astype(float)
+    bad_unique = (uniques != "") & parts["y"].isna()
     if bad_unique.any():
         bad = np.isin(codes, np.flatnonzero(bad_unique))
-        raise ValueError(f"not an ISO 8601 date: {text[bad].iloc[0]!r} (record {int(np.flatnonzero(bad)[0]) + 1})")
+        first = int(np.flatnonzero(bad)[0])
+        raise ValueError(f"not an ISO 8601 date: {uniques.iloc[codes[first]]!r} (record {first + 1})")
     out = parts.iloc[codes].reset_index(drop=True) if len(codes) else parts.iloc[:0]
     out.index = dtc.index
     return out
