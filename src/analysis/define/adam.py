@@ -42,7 +42,7 @@ from analysis.define.build import (
     write_built,
 )
 from analysis.define.ct import Codelist, Standard, Term, Terminology, load_ct
-from analysis.define.profile import Profile, profile_column
+from analysis.define.profile import Profile
 from analysis.errors import SpecError
 from analysis.sdtm.metadata import NUM, DatasetSpec
 from analysis.xpt import date_display_format
@@ -131,9 +131,12 @@ class _AdamDefine(_Define):
         if spec.subclass:
             _el(cls, f"{DEF_}SubClass", [("Name", spec.subclass)])
 
+    def sliced_columns(self, spec: DatasetSpec) -> set[str]:
+        return {"PARAMCD", "PARAM", *VLM_VARIABLES} & set(spec.names)
+
     # ---- variable level ------------------------------------------------------------------------
-    def _profile(self, spec: DatasetSpec, v, values: pd.Series) -> tuple[Profile, str | None]:
-        prof = profile_column(values, v.name, v.type == NUM)
+    def _profile(self, spec: DatasetSpec, v) -> tuple[Profile, str | None]:
+        prof = self.column_profile(spec.name, v.name, v.type == NUM)
         fmt = date_format(v.name, v.type)
         if fmt:
             if prof.data_type == "float" and prof.count == 0:
@@ -150,9 +153,8 @@ class _AdamDefine(_Define):
 
     def add_variables(self) -> None:
         for spec in self.ordered:
-            df = self.data[spec.name]
             for v in spec.variables:
-                prof, fmt = self._profile(spec, v, df[v.name])
+                prof, fmt = self._profile(spec, v)
                 codelist = v.codelist or None
                 if v.name == "PARAMCD" and spec.name in self.params:
                     codelist = paramcd_codelist_id(spec.name)  # params.csv is the list of parameters
@@ -231,6 +233,6 @@ def write_adam_define(adam_dir: str | Path, specs_dir: str | Path, study: Study 
     specs = load_adam_specs(specs_dir)
     params = load_params(specs_dir)
     ct = load_ct(ct_dir)
-    data = read_datasets(adam_dir, specs, "ADaM", str(specs_dir))
-    d = _AdamDefine(specs, data, study, params, ct, specs_dir)
+    d = _AdamDefine(specs, {}, study, params, ct, specs_dir)
+    d.data = read_datasets(adam_dir, specs, "ADaM", str(specs_dir), keep=d.digest)
     return write_built(d, study, out_path, when, stylesheet)

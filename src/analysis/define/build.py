@@ -35,10 +35,11 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from analysis.define.ct import Codelist, Term, Terminology, load_ct
-from analysis.define.profile import Profile, profile_column
+from analysis.define.profile import Profile, distinct_text, profile_column, profile_distinct_text
 from analysis.errors import SpecError, UserError
 from analysis.sdtm.metadata import NUM, DatasetSpec, Variable, load_sdtm_specs
 from analysis.specs import Study, load_study, read_yaml
@@ -102,6 +103,19 @@ class _Where:
     value: str
 
 
+def _positions_by_value(column: pd.Series) -> dict:
+    """value -> the positions (ascending) of the records holding it, from one factorisation
+    (a groupby per value, or a comparison per value, would pass over the column every time).
+
+    >>> {k: v.tolist() for k, v in _positions_by_value(pd.Series(["b", "a", "b", ""])).items()}
+    {'b': [0, 2], 'a': [1], '': [3]}
+    """
+    codes, uniq = pd.factorize(column)
+    order = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[order], np.arange(len(uniq) + 1))
+    return {value: order[bounds[k]:bounds[k + 1]] for k, value in enumerate(uniq)}
+
+
 def _oid_part(value: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]", "_", value)
 
@@ -137,6 +151,63 @@ class _Define:
         order = self.CLASS_ORDER
         self.ordered = sorted(specs.values(), key=lambda s: (order.index(s.cls) if s.cls in order
                                                              else len(order), s.name))
+        self._groups: dict[tuple[str, str], dict] = {}  # (dataset, variable) -> value -> record positions
+        self._distinct: dict[tuple[str, str], tuple[list[str], int]] = {}  # (dataset, Char variable) ->
+        # its distinct non-empty values (in order of appearance) and how many records are not empty
+        self._profiles: dict[tuple[str, str], Profile] = {}  # (dataset, variable) -> whole-column profile
+
+    # ---- looking at the data: each column hashed once, not once per value it is sliced by -----
+    def rows_where(self, ds: str, where_var: str, value: str, var: str) -> pd.Series:
+        """`var` on the records of `ds` whose `where_var` is `value` (in record order): the same
+        as df.loc[df[where_var] == value, var], but the column is grouped once for all values."""
+        df = self.data[ds]
+        groups = self._groups.get((ds, where_var))
+        if groups is None:
+            groups = self._groups[(ds, where_var)] = _positions_by_value(df[where_var])
+        positions = groups.get(value)
+        if positions is None:
+            return df[var].iloc[:0]
+        return df[var].iloc[positions]
+
+    def present_values(self, ds: str, var: str) -> list[str]:
+        """The distinct non-empty values of Char variable `var` of `ds`, as text, in order of
+        appearance (hashed once, however often asked)."""
+        return self._distinct_text(ds, var)[0]
+
+    def _distinct_text(self, ds: str, var: str) -> tuple[list[str], int]:
+        key = (ds, var)
+        if key not in self._distinct:
+            self._distinct[key] = distinct_text(self.data[ds][var])
+        return self._distinct[key]
+
+    def column_profile(self, ds: str, var: str, numeric: bool) -> Profile:
+        """`profile_column` of a whole variable (once), sharing the distinct values with the
+        codelist checks."""
+        key = (ds, var)
+        if key not in self._profiles:
+            self._profiles[key] = (profile_column(self.data[ds][var], var, True) if numeric
+                                   else profile_distinct_text(*self._distinct_text(ds, var), var))
+        return self._profiles[key]
+
+    def sliced_columns(self, spec: DatasetSpec) -> set[str]:
+        """The variables value-level metadata slices (and slices by): the only columns needed
+        once every variable is profiled."""
+        ds = spec.name
+        wanted = {f"{ds}TESTCD", *(f"{ds}{s}" for s in VLM_RESULTS), "QNAM", "QVAL", "QLABEL"}
+        wanted |= {c for vc in self.ct.value_codelists if vc.dataset == ds for c in (vc.variable, vc.where_variable)}
+        return wanted & set(spec.names)
+
+    def digest(self, name: str, df: pd.DataFrame) -> pd.DataFrame:
+        """Profile every variable of a dataset as soon as it is read, and keep only the columns
+        that later steps slice (at least one, so the record count stays): the big datasets are
+        not all held in memory at once."""
+        spec = self.specs[name]
+        self.data[name] = df
+        for v in spec.variables:
+            self.column_profile(name, v.name, v.type == NUM)
+        keep = [c for c in df.columns if c in self.sliced_columns(spec)] or list(df.columns[:1])
+        self.data[name] = df[keep]
+        return self.data[name]
 
     # ---- what differs between SDTM and ADaM in the XML ----------------------------------------
     def ig_standard(self):
@@ -195,12 +266,11 @@ class _Define:
     def add_variables(self) -> None:
         overridden = {(vc.dataset, vc.variable) for vc in self.ct.value_codelists}
         for spec in self.ordered:
-            df = self.data[spec.name]
             for v in spec.variables:
                 oid = f"IT.{spec.name}.{v.name}"
                 source, text = self.variable_origin(spec, v)
                 item = _Item(oid=oid, name=v.name, label=v.label,
-                             profile=profile_column(df[v.name], v.name, v.type == NUM),
+                             profile=self.column_profile(spec.name, v.name, v.type == NUM),
                              origin=v.origin, source=source, origin_text=text,
                              codelist=None if (spec.name, v.name) in overridden else (v.codelist or None),
                              mandatory="Yes" if v.core == "Req" else "No")
@@ -228,12 +298,11 @@ class _Define:
     def _value_list(self, spec: DatasetSpec, var: str, where_var: str, slices: list[tuple[str, dict]]) -> None:
         """slices: (where value, overrides for the value-level item: label, source, origin_text,
         codelist, origin, method) in display order. Slices without a value in the data are left out."""
-        df = self.data[spec.name]
         parent = self.items[f"IT.{spec.name}.{var}"]
         numeric = next(v for v in spec.variables if v.name == var).type == NUM
         refs = []
         for value, extra in slices:
-            rows = df.loc[df[where_var] == value, var]
+            rows = self.rows_where(spec.name, where_var, value, var)
             prof = profile_column(rows, var, numeric, numeric_ok=not numeric)
             if prof.count == 0:
                 continue
@@ -272,7 +341,7 @@ class _Define:
             if spec.cls == "FINDINGS" and testcd in names and f"{spec.name}ORRES" in names and \
                     f"{spec.name}STRESN" in names:
                 info = self._test_info(spec)
-                codes = self._ordered_values(pd.unique(df[testcd][df[testcd] != ""]),
+                codes = self._ordered_values(self.present_values(spec.name, testcd),
                                              self.items[f"IT.{spec.name}.{testcd}"].codelist)
                 for suffix in VLM_RESULTS:
                     var = f"{spec.name}{suffix}"
@@ -292,7 +361,7 @@ class _Define:
                         slices.append((code, extra))
                     self._value_list(spec, var, testcd, slices)
             if spec.name.startswith("SUPP") and {"QNAM", "QVAL", "QLABEL"} <= set(names):
-                qnams = self._ordered_values(pd.unique(df["QNAM"][df["QNAM"] != ""]), None)
+                qnams = self._ordered_values(self.present_values(spec.name, "QNAM"), None)
                 labels = df.drop_duplicates("QNAM").set_index("QNAM")["QLABEL"]
                 self._value_list(spec, "QVAL", "QNAM", [(q, {"label": labels[q]}) for q in qnams])
         by_var: dict[tuple[str, str, str], list] = {}
@@ -314,19 +383,23 @@ class _Define:
         if unknown:
             raise SpecError(f"codelists {unknown} are referenced by the {self.MODEL} specs but missing from specs/ct")
         extra_visits: set[str] = set()
+        value_lists = {vl.oid: vl for vl in self.value_lists}
         for spec in self.ordered:
-            df = self.data[spec.name]
             for v in spec.variables:
                 item = self.items[f"IT.{spec.name}.{v.name}"]
-                checks = [(item.codelist, df[v.name])]
+                checks = [(item.codelist, None)]
                 if item.value_list:
-                    vl = next(x for x in self.value_lists if x.oid == item.value_list)
-                    checks += [(i.codelist, df.loc[df[self.wheres[w].item_oid.split(".")[-1]] ==
-                                                   self.wheres[w].value, v.name]) for i, w in vl.refs]
-                for cid, values in checks:
+                    checks += [(i.codelist, self.wheres[w]) for i, w in value_lists[item.value_list].refs]
+                for cid, where in checks:
                     if not cid or self.codelists[cid].is_external:
                         continue
-                    present = set(values[values != ""].astype(str)) if v.type != NUM else set()
+                    if v.type == NUM:
+                        present = set()
+                    elif where is None:
+                        present = set(self.present_values(spec.name, v.name))
+                    else:
+                        rows = self.rows_where(spec.name, where.item_oid.split(".")[-1], where.value, v.name)
+                        present = set(distinct_text(rows)[0])
                     allowed = set(self.codelists[cid].values)
                     if cid == VISIT_CODELIST:
                         extra_visits |= {x for x in present - allowed if self.study.unscheduled_pattern.match(x)
@@ -508,8 +581,9 @@ def _creation_time(created) -> dt.datetime:
 
 
 def read_datasets(folder: Path, specs: dict[str, DatasetSpec], model: str = "SDTM",
-                  specs_dir: str = "specs/sdtm") -> dict[str, pd.DataFrame]:
-    """The XPT file of every spec dataset in `folder`, its columns exactly the spec's variables."""
+                  specs_dir: str = "specs/sdtm", keep=None) -> dict[str, pd.DataFrame]:
+    """The XPT file of every spec dataset in `folder`, its columns exactly the spec's variables;
+    `keep(name, frame)`, when given, returns what to hold of each (as soon as it is read)."""
     from analysis.xpt import read_xpt
 
     data = {}
@@ -517,11 +591,26 @@ def read_datasets(folder: Path, specs: dict[str, DatasetSpec], model: str = "SDT
         path = folder / f"{name.lower()}.xpt"
         if not path.is_file():
             raise UserError(f"{path}: {model} dataset not found (run `analysis {model.lower()}` first)")
-        df = read_xpt(path)
+        df = _read_plain_xpt(path)
+        if df is None:
+            df = read_xpt(path)
         if list(df.columns) != spec.names:
             raise UserError(f"{path}: variables {list(df.columns)} differ from {specs_dir} ({spec.names})")
-        data[name] = df
+        data[name] = keep(name, df) if keep else df
+        del df  # free the whole frame before the next file is read
     return data
+
+
+def _read_plain_xpt(path: Path) -> pd.DataFrame | None:
+    """The XPT file through the vectorised reader (what `read_xpt` gives, at a fraction of the
+    time and memory: one str per distinct value), or None when it cannot read the file (or is
+    not there) and `read_xpt` must."""
+    try:
+        from analysis.xpt_reader import read_xport_v5
+    except ImportError:
+        return None
+    fast = read_xport_v5(path)
+    return None if fast is None else fast[0]
 
 
 def read_sdtm(sdtm_dir: Path, specs: dict[str, DatasetSpec]) -> dict[str, pd.DataFrame]:
@@ -542,7 +631,8 @@ def write_define(sdtm_dir: str | Path, specs_dir: str | Path, study: Study | str
     specs = load_sdtm_specs(specs_dir)
     findings = read_yaml(specs_dir / "findings.yaml")["domains"]
     ct = load_ct(ct_dir)
-    d = _Define(specs, read_sdtm(sdtm_dir, specs), study, findings, ct)
+    d = _Define(specs, {}, study, findings, ct)
+    d.data = read_datasets(sdtm_dir, specs, keep=d.digest)
     return write_built(d, study, out_path, when, stylesheet)
 
 

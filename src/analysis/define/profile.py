@@ -56,7 +56,10 @@ class Profile:
 
 def _number_text(x: float) -> str:
     """Plain decimal text of a stored double at 12 significant digits: 15.732000000000003 -> 15.732."""
-    return format(Decimal(f"{x:.12g}"), "f")
+    text = f"{x:.12g}"
+    if "e" in text or "n" in text:  # exponent (1e-05), inf, nan: Decimal writes them out
+        return format(Decimal(text), "f")
+    return text
 
 
 def _digits(texts: list[str]) -> tuple[int, int]:
@@ -67,6 +70,24 @@ def _digits(texts: list[str]) -> tuple[int, int]:
         whole, _, frac = body.partition(".")
         most = max(most, len(whole) + len(frac))
         decimals = max(decimals, len(frac))
+    return most, decimals
+
+
+def _number_digits(uniq: np.ndarray) -> tuple[int, int]:
+    """`_digits` of the 12-significant-digit texts of distinct doubles. Whole numbers below
+    1e11 print as themselves, so their digits are counted in numpy; only the others are
+    written out one by one (a date or day column holds thousands of whole numbers).
+
+    >>> _number_digits(np.array([-2.0, 15.732000000000003, 4019.9999999999995, 0.0]))
+    (5, 3)
+    """
+    whole = (uniq == np.round(uniq)) & (np.abs(uniq) < 1e11)
+    most = decimals = 0
+    if whole.any():
+        most = int(np.char.str_len(np.abs(uniq[whole]).astype(np.int64).astype(str)).max())
+    if not whole.all():
+        m, decimals = _digits([_number_text(x) for x in uniq[~whole]])
+        most = max(most, m)
     return most, decimals
 
 
@@ -98,21 +119,43 @@ def is_iso8601(name: str) -> bool:
     return name.endswith("DTC") or name.endswith("DUR")
 
 
+def distinct_text(values: pd.Series) -> tuple[list[str], int]:
+    """The distinct non-empty values of a Char column, as text, and how many values are not
+    empty; one hashing pass (a lab column holds a million values but a few thousand distinct).
+
+    >>> distinct_text(pd.Series(["b", "", "a", "b"]))
+    (['b', 'a'], 3)
+    """
+    codes, uniq = pd.factorize(values)
+    texts, empty = {}, 0
+    for k, v in enumerate(uniq):
+        if isinstance(v, str) and v == "":
+            empty = int(np.count_nonzero(codes == k))
+        else:
+            texts.setdefault(str(v), None)
+    if len(uniq) < len(values) and (codes < 0).any():
+        texts.setdefault("nan", None)  # what astype(str) makes of a missing value
+    return list(texts), len(values) - empty
+
+
 def profile_text(values: pd.Series, name: str, numeric_ok: bool = False) -> Profile:
     """Profile a Char column ('' is missing). `numeric_ok`: report integer/float when every value
     is a plain number (value-level results)."""
-    present = values[values != ""].astype(str)
-    uniq = list(pd.unique(present))
+    return profile_distinct_text(*distinct_text(values), name, numeric_ok)
+
+
+def profile_distinct_text(uniq: list[str], count: int, name: str, numeric_ok: bool = False) -> Profile:
+    """`profile_text` from the column's distinct non-empty values and their number of records."""
     if is_iso8601(name):
         data_type, bad = iso8601_type(uniq, name)
-        return Profile(data_type, None, None, len(present), bad)
+        return Profile(data_type, None, None, count, bad)
     length = max((len(v) for v in uniq), default=0) or 1
     if numeric_ok and uniq and all(_NUMBER.fullmatch(v) for v in uniq):
         most, decimals = _digits(uniq)
         if decimals == 0:
-            return Profile("integer", most, None, len(present))
-        return Profile("float", most, decimals, len(present))
-    return Profile("text", length, None, len(present))
+            return Profile("integer", most, None, count)
+        return Profile("float", most, decimals, count)
+    return Profile("text", length, None, count)
 
 
 def profile_number(values: pd.Series, name: str) -> Profile:
@@ -120,9 +163,7 @@ def profile_number(values: pd.Series, name: str) -> Profile:
     if present.empty:
         data_type = "integer" if name.endswith(("DY", "SEQ")) else "float"
         return Profile(data_type, 1, 0 if data_type == "float" else None, 0)
-    uniq = np.unique(present.to_numpy(dtype=float))
-    texts = [_number_text(x) for x in uniq]
-    most, decimals = _digits(texts)
+    most, decimals = _number_digits(pd.unique(present.to_numpy(dtype=float)))
     if decimals == 0:
         return Profile("integer", most, None, len(present))
     return Profile("float", most, decimals, len(present))

@@ -32,7 +32,7 @@ def iso8601_problem(value: str) -> str | None:
     [None, None, None, None, None]
     >>> iso8601_problem("2024-02-30")
     'day 30 does not exist in 2024-02'
-    >>> iso8601_problem("05/03/2024")
+    >>> iso8601_problem("05-03-2024")
     'not of the form YYYY-MM-DDThh:mm:ss (components may be truncated from the right)'
     """
     if value == "":
@@ -72,8 +72,20 @@ def iso8601_problem(value: str) -> str | None:
     return None
 
 
+def _by_distinct(dtc: pd.Series, convert) -> pd.Series:
+    """`convert` (a function of a Series) applied to the distinct values of `dtc` only, then
+    spread back over its records: a date column repeats its values many times over."""
+    codes, values = pd.factorize(dtc, use_na_sentinel=False)
+    out = convert(pd.Series(np.asarray(values, dtype=object)))
+    return pd.Series(out.to_numpy()[codes] if len(values) else out.to_numpy(), index=dtc.index, dtype=out.dtype)
+
+
 def complete_date(dtc: pd.Series) -> pd.Series:
     """The date part of values with a complete YYYY-MM-DD date (as datetime64), else NaT."""
+    return _by_distinct(dtc, _complete_date)
+
+
+def _complete_date(dtc: pd.Series) -> pd.Series:
     s = dtc.fillna("").astype(str)
     d = s.str[:10]
     ok = d.str.fullmatch(_COMPLETE_DATE.pattern) & ~s.str.contains("/", regex=False)
@@ -82,9 +94,13 @@ def complete_date(dtc: pd.Series) -> pd.Series:
 
 def _time_part(dtc: pd.Series) -> pd.Series:
     """hh[:mm[:ss]] after a complete date, '' when there is none (time zones dropped)."""
+    return _by_distinct(dtc, _time_of)
+
+
+def _time_of(dtc: pd.Series) -> pd.Series:
     s = dtc.fillna("").astype(str)
     t = s.str.extract(r"^\d{4}-\d{2}-\d{2}T(\d{2}(?::\d{2}(?::\d{2}(?:\.\d+)?)?)?)", expand=False)
-    return t.fillna("")
+    return t.fillna("").astype(object)
 
 
 def compare_dtc(a: pd.Series, b: pd.Series) -> pd.Series:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from analysis.errors import UserError
@@ -36,6 +37,8 @@ class Dataset:
     types: dict[str, str] = field(default_factory=dict)
     path: Path | None = None
     encoding: str = "utf-8"  # how the file's text was decoded (latin1 when it is not UTF-8)
+    # variable -> (codes, distinct values): filled on first use; the data must not change after
+    _distinct: dict = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self.data = self.data.reset_index(drop=True)
@@ -102,7 +105,38 @@ class Dataset:
 
     def null(self, variable: str) -> pd.Series:
         s = self.data[variable]
-        return s.isna() if self.types.get(variable) == NUM else s.eq("")
+        if self.types.get(variable) == NUM:
+            return s.isna()
+        return pd.Series(self.where_values(variable, lambda v: isinstance(v, str) and v == ""), index=s.index)
+
+    def distinct(self, variable: str) -> tuple[np.ndarray, np.ndarray]:
+        """(codes, values): the variable's distinct values (NaN included) and, per record, the
+        position of its value among them. Computed once per variable: rules that look at a value
+        (is it ISO 8601, ASCII, in the codelist?) then look at each distinct value once, not at
+        each of a million records.
+
+        >>> ds = Dataset("XX", pd.DataFrame({"A": ["b", "a", "b"]}))
+        >>> codes, values = ds.distinct("A")
+        >>> codes.tolist(), values.tolist()
+        ([0, 1, 0], ['b', 'a'])
+        """
+        if variable not in self._distinct:
+            codes, values = pd.factorize(self.data[variable], use_na_sentinel=False)
+            # kept for the whole run: the narrowest integer that numbers the distinct values
+            codes = codes.astype(np.min_scalar_type(max(len(values) - 1, 0)))
+            self._distinct[variable] = (codes, np.asarray(values, dtype=object))
+        return self._distinct[variable]
+
+    def where_values(self, variable: str, predicate) -> np.ndarray:
+        """Boolean array: the records whose value satisfies `predicate` (called once per distinct value)."""
+        codes, values = self.distinct(variable)
+        hit = np.fromiter((bool(predicate(v)) for v in values), dtype=bool, count=len(values))
+        return hit[codes]
+
+    def per_value(self, variable: str, func, dtype=object) -> np.ndarray:
+        """`func` of each record's value, as an array (called once per distinct value)."""
+        codes, values = self.distinct(variable)
+        return np.array([func(v) for v in values], dtype=dtype)[codes] if len(values) else np.empty(0, dtype)
 
     def records(self, mask: pd.Series | None = None) -> list[int]:
         """1-based record numbers of the rows where `mask` holds (all rows when None)."""
@@ -171,6 +205,11 @@ def read_dataset(path: Path) -> Dataset:
     file with other bytes still opens, and its non-ASCII values are reported, not fatal)."""
     import pyreadstat
 
+    fast = _read_plain_xpt(path)
+    if fast is not None:
+        df, labels, label = fast
+        types = {c: (NUM if df[c].dtype == np.float64 else CHAR) for c in df.columns}
+        return Dataset(name=path.stem.upper(), data=df, label=label, labels=labels, types=types, path=path)
     encoding = "utf-8"
     # dates stay SAS numbers: ADaM *DT/*DTM/*TM are checked as numbers, and a DATE9. format
     # must not turn a numeric variable into Python dates
@@ -185,6 +224,17 @@ def read_dataset(path: Path) -> Dataset:
     labels = {c: (lab or "") for c, lab in zip(meta.column_names, meta.column_labels)}
     return Dataset(name=path.stem.upper(), data=df, label=meta.file_label or "", labels=labels,
                    types=types, path=path, encoding=encoding)
+
+
+def _read_plain_xpt(path: Path):
+    """(frame, labels, dataset label) from the vectorised XPT v5 reader for the plain case
+    (printable ASCII text), read as pyreadstat would read it; None otherwise (or when that reader
+    is not there), and pyreadstat reads the file."""
+    try:
+        from analysis.xpt_reader import read_xport_v5
+    except ImportError:
+        return None
+    return read_xport_v5(path)
 
 
 def read_folder(folder: str | Path) -> dict[str, Dataset]:

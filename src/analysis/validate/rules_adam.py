@@ -33,6 +33,7 @@ SEC_MIN, SEC_MAX = DAY_MIN * 86400.0, (DAY_MAX + 1) * 86400.0
 # COMPnnFL are the common study-specific ones): Y or N, never null
 POPULATION_FLAG = re.compile(r"(FAS|SAF|ITT|PPROT|COMPL|RAND|ENRL|EFF)FL|COMP\d+FL")
 # record-level analysis flags that ADaMIG defines as 'Y' or null
+_PARAMCD = re.compile(r"[A-Z][A-Z0-9_]{0,7}")
 RECORD_FLAG = re.compile(r"ABLFL|ANL\d\dFL|ONTRTFL|LVOTFL|AOCC\w*FL")
 
 
@@ -366,8 +367,7 @@ def paramcd_short_name(pkg: Package):
     '_' (they may become variable names when the data are transposed)."""
     for ds in bds_datasets(pkg):
         if ds.types.get("PARAMCD") == CHAR:  # a numeric PARAMCD is AD0013's finding
-            s = ds.data["PARAMCD"]
-            bad = s.ne("") & ~s.str.fullmatch(r"[A-Z][A-Z0-9_]{0,7}")
+            bad = ds.where_values("PARAMCD", lambda v: v != "" and not _PARAMCD.fullmatch(v))
             yield from per_group(ds, bad, "PARAMCD", "PARAMCD", lambda k, rows: f"PARAMCD {k[0]!r} is not 1-8 "
                                  f"upper-case letters, digits or '_' starting with a letter ({count_note(rows)})")
 

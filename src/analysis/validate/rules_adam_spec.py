@@ -12,7 +12,7 @@ import pandas as pd
 from analysis.validate import rules_spec
 from analysis.validate.package import CHAR, Package
 from analysis.validate.registry import (
-    ERROR, SPEC, STUDY, WARNING, count_note, fmt, per_group, rule, values_where,
+    ERROR, SPEC, STUDY, WARNING, count_note, fmt, per_group, rule,
 )
 from analysis.validate.rules_adam import bds_datasets, shown
 
@@ -113,7 +113,7 @@ def spec_lengths(pkg: Package):
         for v in spec.variables:
             if v.length is None or v.name not in ds or ds.types.get(v.name) != CHAR:
                 continue
-            too_long = values_where(ds.data[v.name], lambda x, n=v.length, e=ds.encoding:
+            too_long = ds.where_values(v.name, lambda x, n=v.length, e=ds.encoding:
                                     len(x.encode(e, errors="replace")) > n)
             yield from per_group(ds, too_long, v.name, v.name, lambda k, rows, v=v, e=ds.encoding:
                                  f"{v.name} {k[0]!r} is {len(k[0].encode(e, errors='replace'))} bytes long; the "

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -12,6 +14,7 @@ from analysis.validate.registry import (
 from analysis.validate.rules_visits import one_to_one
 
 NUMBER = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
+_SHORT_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,7}")
 UNITLESS_DOMAINS = ("QS", "FT", "RS")  # questionnaire, functional test and rating scale scores
 
 
@@ -21,8 +24,10 @@ def findings(pkg: Package):
 
 def stresc_number(ds: Dataset) -> pd.Series:
     """--STRESC as a number where it is one (plain decimal notation), else NaN."""
-    s = ds.data[ds.var("STRESC")]
-    return pd.to_numeric(s.where(s.str.fullmatch(NUMBER)), errors="coerce").astype(float)
+    codes, values = ds.distinct(ds.var("STRESC"))  # parsed once per distinct value
+    s = pd.Series(values, dtype=object)
+    number = pd.to_numeric(s.where(s.str.fullmatch(NUMBER)), errors="coerce").astype(float).to_numpy()
+    return pd.Series(number[codes] if len(values) else number, index=ds.data.index)
 
 
 @rule("SD0040", ERROR, "--STRESN equals a numeric --STRESC",
@@ -116,8 +121,7 @@ def short_names(pkg: Package):
     (they may become variable names when data are transposed)."""
     for ds in pkg:
         for v in short_name_variables(ds):
-            s = ds.data[v]
-            bad = s.ne("") & ~s.str.fullmatch(r"[A-Za-z][A-Za-z0-9_]{0,7}")
+            bad = ds.where_values(v, lambda x: x != "" and not _SHORT_NAME.fullmatch(x))
             yield from per_group(ds, bad, v, v, lambda k, rows, v=v:
                                  f"{v} {k[0]!r} is not 1-8 letters, digits or '_' starting with a letter "
                                  f"({count_note(rows)})")

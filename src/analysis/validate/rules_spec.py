@@ -8,7 +8,7 @@ import pandas as pd
 
 from analysis.validate.package import Package
 from analysis.validate.registry import (
-    ERROR, SPEC, STUDY, WARNING, Issue, as_number, count_note, fmt, per_group, rule, values_where,
+    ERROR, SPEC, STUDY, WARNING, Issue, as_number, count_note, fmt, per_group, rule,
 )
 
 
@@ -95,7 +95,10 @@ def spec_required_populated(pkg: Package):
 def named_by_visitnum(ds) -> pd.Series:
     """VISIT is 'UNSCHEDULED <the record's own VISITNUM>' (e.g. 'UNSCHEDULED 10.01' at VISITNUM
     10.01): unplanned visit names are terms the data add to the VISIT codelist."""
-    n = pd.to_numeric(ds.data["VISIT"].str.extract(r"^UNSCHEDULED (\d+(?:\.\d+)?)$", expand=False), errors="coerce")
+    codes, values = ds.distinct("VISIT")  # the names, not the records, are parsed
+    names = pd.Series(values, dtype=object)
+    n = pd.to_numeric(names.str.extract(r"^UNSCHEDULED (\d+(?:\.\d+)?)$", expand=False), errors="coerce")
+    n = n.to_numpy(dtype=float)[codes] if len(values) else n.to_numpy(dtype=float)
     return pd.Series(np.isclose(n, as_number(ds, "VISITNUM"), rtol=0, atol=1e-9), index=ds.data.index)
 
 
@@ -107,11 +110,11 @@ def codelist_violations(pkg: Package, extensible: bool):
         for v in spec.variables:
             if v.name not in ds:
                 continue
-            covered = pd.Series(False, index=ds.data.index)
+            covered = np.zeros(len(ds), dtype=bool)
             applies = []
             for x in cl.value_level:
                 if x.dataset == ds.name and x.variable == v.name and x.where_variable in ds:
-                    where = values_where(ds.data[x.where_variable], lambda u, w=x.where_value: fmt(u) == w)
+                    where = ds.where_values(x.where_variable, lambda u, w=x.where_value: fmt(u) == w)
                     applies.append((where, x.codelist))
                     covered |= where
             if v.codelist:
@@ -120,9 +123,9 @@ def codelist_violations(pkg: Package, extensible: bool):
                 allowed = cl.get(name)
                 if allowed is None or cl.extensible.get(name, False) != extensible:
                     continue
-                bad = values_where(ds.data[v.name], lambda u, a=allowed: fmt(u) != "" and fmt(u) not in a)
+                bad = ds.where_values(v.name, lambda u, a=allowed: fmt(u) != "" and fmt(u) not in a)
                 if name == "VISIT" and "VISITNUM" in ds:
-                    bad &= ~named_by_visitnum(ds)
+                    bad = bad & ~named_by_visitnum(ds).to_numpy()
                 yield ds, v.name, name, where & bad
 
 

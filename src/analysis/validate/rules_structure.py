@@ -9,7 +9,7 @@ import pandas as pd
 
 from analysis.validate.package import CHAR, NUM, Dataset, Package
 from analysis.validate.registry import (
-    ERROR, NOTICE, WARNING, Issue, count_note, per_group, per_record, rule, values_where,
+    ERROR, NOTICE, WARNING, Issue, count_note, per_group, per_record, rule,
 )
 
 _TD_TOPICS = {"TA": ("ARMCD", "TAETORD", "ETCD", "EPOCH"), "TE": ("ETCD",), "TV": ("VISITNUM",),
@@ -70,9 +70,8 @@ def domain_matches_name(pkg: Package):
             continue
         if var not in ds:
             continue
-        s = ds.data[var]
-        ok = s.eq("") | s.eq(expected) | s.map(lambda v: len(v) == 2 and expected.startswith(v)
-                                                 and len(expected) > 2 and not ds.is_supp)
+        ok = ds.where_values(var, lambda v, e=expected: v == "" or v == e or (
+            len(v) == 2 and e.startswith(v) and len(e) > 2 and not ds.is_supp))
         yield from per_group(ds, ~ok, var, var, lambda k, rows, e=expected, v=var:
                              f"{v} is '{k[0]}', expected '{e}' ({count_note(rows)})")
 
@@ -216,10 +215,9 @@ def values_fit_200(pkg: Package):
     for ds in pkg:
         enc = ds.encoding
         for c in _char_columns(ds):
-            s = ds.data[c]
-            if max(map(len, pd.unique(s)), default=0) * 4 <= 200:  # no character takes more than 4 bytes
+            if max(map(len, ds.distinct(c)[1]), default=0) * 4 <= 200:  # no character takes more than 4 bytes
                 continue
-            too_long = values_where(s, lambda v, e=enc: len(v.encode(e, errors="replace")) > 200)
+            too_long = ds.where_values(c, lambda v, e=enc: len(v.encode(e, errors="replace")) > 200)
             yield from per_record(ds, too_long, c, lambda rec, c=c, e=enc:
                                   f"{c} is {len(rec[c].encode(e, errors='replace'))} bytes long (max 200)")
 
@@ -235,10 +233,9 @@ def values_ascii(pkg: Package):
     line breaks or other control characters."""
     for ds in pkg:
         for c in _char_columns(ds):
-            s = ds.data[c]
-            if not _NOT_PRINTABLE_ASCII.search("".join(s)):
+            if not _NOT_PRINTABLE_ASCII.search("".join(ds.distinct(c)[1])):
                 continue
-            bad = values_where(s, lambda v: bool(_NOT_PRINTABLE_ASCII.search(v)))
+            bad = ds.where_values(c, lambda v: bool(_NOT_PRINTABLE_ASCII.search(v)))
             yield from per_record(ds, bad, c, lambda rec, c=c: f"{c} has a character that is not printable "
                                   f"ASCII: {_NOT_PRINTABLE_ASCII.search(rec[c]).group()!r}")
 
@@ -250,7 +247,7 @@ def no_surrounding_spaces(pkg: Package):
     this finds leading ones)."""
     for ds in pkg:
         for c in _char_columns(ds):
-            bad = values_where(ds.data[c], lambda v: v[:1] == " " or v[-1:] == " ")
+            bad = ds.where_values(c, lambda v: v[:1] == " " or v[-1:] == " ")
             yield from per_record(ds, bad, c, f"{c} has leading or trailing spaces")
 
 

@@ -27,8 +27,8 @@ def dtc_iso8601(pkg: Package):
     an unknown inner component, or an interval of two such values; month, day and time must exist."""
     for ds in pkg:
         for c in dtc_variables(ds):
-            problems = {v: iso8601_problem(v) for v in ds.data[c].unique()}
-            bad = ds.data[c].map(problems).notna()
+            problems = {v: iso8601_problem(v) for v in ds.distinct(c)[1]}
+            bad = ds.where_values(c, lambda v: problems[v] is not None)
             yield from per_record(ds, bad, c, lambda rec, c=c: f"{c} '{rec[c]}' is not ISO 8601: {problems[rec[c]]}")
 
 

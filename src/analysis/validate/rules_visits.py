@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pandas as pd
 
 from analysis.validate.package import Dataset, Package
@@ -24,7 +25,7 @@ _UNSCHEDULED = re.compile(r"UNSCHED", re.IGNORECASE)
 def one_to_one(ds: Dataset, key: str, other: str, rule_text: str):
     """Issues for each value of `key` that goes with more than one non-null value of `other`:
     the records listed are the first of each combination."""
-    data = ds.data[~ds.null(key) & ~ds.null(other)]
+    data = ds.data[[key, other]][(~ds.null(key) & ~ds.null(other)).to_numpy()]  # two columns, not all
     n = data.groupby(key)[other].nunique()
     for k in sorted(n[n > 1].index):
         rows = data[data[key] == k]
@@ -104,7 +105,8 @@ def unscheduled_visitnum_fractional(pkg: Package):
             continue
         num = ds.data["VISITNUM"]
         name = ds.data["VISIT"] if "VISIT" in ds else pd.Series("", index=ds.data.index)
-        unscheduled = name.str.contains(_UNSCHEDULED)
+        unscheduled = pd.Series(ds.where_values("VISIT", lambda v: bool(_UNSCHEDULED.search(v))) if "VISIT" in ds
+                                else np.zeros(len(ds), dtype=bool), index=ds.data.index)
         if plan is not None:
             by_num = plan[0]
             unscheduled |= ~num.isin(list(by_num)) & ~name.isin(list(by_num.values()))
