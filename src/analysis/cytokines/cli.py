@@ -12,7 +12,7 @@ import pandas as pd
 from analysis.xpt import read_analysis_dataset as read_dataset
 
 from .config import cycles_frame, load_spec, param_list, predose_time, schedule_frame
-from .records import CytokineRecords, cytokine_records, param_label
+from .records import REQUIRED, CytokineRecords, cytokine_records, param_labels
 
 
 @dataclass
@@ -52,7 +52,7 @@ def build_context(adsl: pd.DataFrame, adcyt: pd.DataFrame, spec: dict, treatment
         r = bad.iloc[0]
         raise UserError(f"ADCYT: AVAL <= 0 cannot be log-transformed (subject {r['USUBJID']}, {r['PARAMCD']}, "
                         f"{r['ATPTREF']} {r['AVISIT']})")
-    labels = {p: param_label(adcyt, p) for p in paramcds}
+    labels = param_labels(adcyt, paramcds)
     return Context(spec, groups, schedule, cycles_frame(spec), recs, paramcds, labels)
 
 
@@ -116,7 +116,7 @@ def _codes(value: str | None) -> list[str] | None:
 
 def _context(args) -> Context:
     spec = load_spec(args.spec)
-    return build_context(read_dataset(args.adsl, "ADSL"), read_dataset(args.adcyt, "ADCYT"), spec,
+    return build_context(read_dataset(args.adsl, "ADSL"), read_adcyt(args.adcyt, spec), spec,
                          args.treatment, args.population, _codes(args.params))
 
 
@@ -163,11 +163,71 @@ def register(subparsers) -> None:
         p.set_defaults(func=_cmd(kind))
 
 
-def run_all(adam_dir: str | Path, spec_path: str | Path | None, out_dir: str | Path) -> list[Path]:
-    """Every cytokine output of a study from its ADaM folder (adsl.xpt, adcyt.xpt)."""
+def read_adcyt(path: str | Path, spec: dict) -> pd.DataFrame:
+    """ADCYT with only the variables the outputs use (the project's vectorised XPT reader with
+    `columns`: the 49 variables of the full dataset through pyreadstat took ~20 times the time
+    and three times the memory). A CSV is read whole; a variable the file lacks is left out here
+    and reported by `cytokine_records` as for the full dataset.
+    """
+    import pyreadstat
+
+    path = Path(path)
+    if path.suffix.lower() == ".csv" or not path.is_file():
+        return read_dataset(path, "ADCYT")
+    flag = str(spec.get("analysis_flag", "ANL01FL") or "")
+    wanted = set(REQUIRED + ["PARAM"] + ([flag] if flag else []))
+    try:
+        _, meta = pyreadstat.read_xport(str(path), metadataonly=True)
+        present = [c for c in meta.column_names if c in wanted]
+    except (OSError, ValueError, pyreadstat.PyreadstatError, pyreadstat.ReadstatError):
+        return read_dataset(path, "ADCYT")  # unreadable: the reader's one-line UserError
+    return read_dataset(path, "ADCYT", columns=present)
+
+
+def parts(spec_path: str | Path | None = None) -> list[str]:
+    """The independent pieces of `run_all`, in its order, from the spec alone (no data read): each
+    can run as its own job (`run_part`); "model" is one piece because `cyt_model` is one table
+    over all cytokines.
+
+    >>> parts()
+    ['summary', 'auc', 'model', 'figures']
+    """
+    load_spec(spec_path)  # a broken spec fails here, before any job is planned
+    return list(PARTS)
+
+
+# part -> the function making its results from a Context (and the output folder, for figures)
+PARTS = {
+    "summary": lambda ctx, out_dir: summary_results(ctx),
+    "auc": lambda ctx, out_dir: auc_results(ctx),
+    "model": lambda ctx, out_dir: model_results(ctx),
+    "figures": figure_results,
+}
+
+
+def run_parts(adam_dir: str | Path, spec_path: str | Path | None, out_dir: str | Path,
+              names: list[str]) -> list[Path]:
+    """The outputs of the parts `names` (see `parts`) with one read of ADSL and ADCYT; a shard of
+    parts in one job pays the reading once."""
+    unknown = [n for n in names if n not in PARTS]
+    if unknown:
+        raise ValueError(f"unknown cytokine part(s) {', '.join(unknown)}; known: {', '.join(PARTS)}")
     adam_dir = Path(adam_dir)
     spec = load_spec(spec_path)
-    ctx = build_context(read_dataset(adam_dir / "adsl.xpt", "ADSL"), read_dataset(adam_dir / "adcyt.xpt", "ADCYT"),
-                        spec)
-    results = summary_results(ctx) + auc_results(ctx) + model_results(ctx) + figure_results(ctx, out_dir)
-    return _write(results, out_dir)
+    ctx = build_context(read_dataset(adam_dir / "adsl.xpt", "ADSL"), read_adcyt(adam_dir / "adcyt.xpt", spec), spec)
+    written: list[Path] = []
+    for name in names:
+        # written part by part, so the figures and tables of a finished part free their memory
+        written += _write(PARTS[name](ctx, out_dir), out_dir)
+    return written
+
+
+def run_part(adam_dir: str | Path, spec_path: str | Path | None, out_dir: str | Path, part: str) -> list[Path]:
+    """Exactly the files `run_all` writes for one part (same names and bytes)."""
+    return run_parts(adam_dir, spec_path, out_dir, [part])
+
+
+def run_all(adam_dir: str | Path, spec_path: str | Path | None, out_dir: str | Path) -> list[Path]:
+    """Every cytokine output of a study from its ADaM folder (adsl.xpt, adcyt.xpt): `run_part`
+    over `parts`, sharing one read of the data."""
+    return run_parts(adam_dir, spec_path, out_dir, parts(spec_path))

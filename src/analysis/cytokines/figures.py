@@ -22,6 +22,24 @@ from .geometric import fold_change_summary, geometric_mean_ci
 from .records import CytokineRecords
 
 COLOURS = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02"]
+# above this many subjects in a dose group the spaghetti panel draws all subjects as one path
+# (see subject_paths); up to it, one line with markers per subject (the embedded study's figures)
+MAX_SUBJECT_LINES = 100
+
+
+def subject_paths(data: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """x (DAY) and y (AVAL) of every subject's profile in one array each, subjects in USUBJID
+    order and separated by nan (matplotlib breaks a line at nan), each subject by DAY.
+
+    >>> d = pd.DataFrame({"USUBJID": ["2", "1", "1"], "DAY": [0.0, 2.0, 1.0], "AVAL": [5.0, 2.0, 1.0]})
+    >>> [v.tolist() for v in subject_paths(d)]
+    [[1.0, 2.0, nan, 0.0], [1.0, 2.0, nan, 5.0]]
+    """
+    d = data.sort_values(["USUBJID", "DAY"], kind="stable")
+    subj = d["USUBJID"].to_numpy()
+    breaks = np.flatnonzero(subj[1:] != subj[:-1]) + 1
+    return (np.insert(d["DAY"].to_numpy(dtype=float), breaks, np.nan),
+            np.insert(d["AVAL"].to_numpy(dtype=float), breaks, np.nan))
 
 
 def nominal_days(data: pd.DataFrame, cycles: pd.DataFrame) -> pd.Series:
@@ -75,9 +93,15 @@ def spaghetti_plot(recs: CytokineRecords, paramcd: str, label: str, levels: list
         fig, axes = plt.subplots(1, len(levels), figsize=(4.2 * len(levels), 4.0), sharey=True, squeeze=False)
         for i, (ax, level) in enumerate(zip(axes[0], levels)):
             grp = data[data["_GROUP"] == level]
-            for _, subj in grp.groupby("USUBJID", sort=True):
-                subj = subj.sort_values("DAY", kind="stable")
-                ax.plot(subj["DAY"], subj["AVAL"], color="0.65", linewidth=0.7, marker="o", markersize=1.5)
+            n_subjects = grp["USUBJID"].nunique()
+            if n_subjects > MAX_SUBJECT_LINES:
+                # one artist for the whole panel: thousands of Line2D artists (with markers) made
+                # drawing and the SVG grow with the study; the lines are a texture at this size
+                ax.plot(*subject_paths(grp), color="0.65", linewidth=0.4, alpha=0.5)
+            else:
+                for _, subj in grp.groupby("USUBJID", sort=True):
+                    subj = subj.sort_values("DAY", kind="stable")
+                    ax.plot(subj["DAY"], subj["AVAL"], color="0.65", linewidth=0.7, marker="o", markersize=1.5)
             prof = profile[profile["_GROUP"] == level]
             ax.plot(prof["DAY"], prof["gmean"], color=COLOURS[i % len(COLOURS)], linewidth=2.4,
                     label="Geometric mean")
@@ -94,6 +118,9 @@ def spaghetti_plot(recs: CytokineRecords, paramcd: str, label: str, levels: list
         files = save_figure(fig, out_dir, analysis_id)
     notes = [("Thin grey lines: subjects (scheduled analysis samples at nominal times, BLQ values at LLOQ/2); bold "
              "line: dose-group geometric mean; dashed lines: infusions (nominal Days 1, 29, 57). Log scale.")]
+    if (data.groupby("_GROUP")["USUBJID"].nunique() > MAX_SUBJECT_LINES).any():
+        notes.append(f"Dose groups with more than {MAX_SUBJECT_LINES} subjects: every subject is drawn, as one "
+                     "thin semi-transparent path per dose group without sample markers.")
     return FigureResult(analysis_id, f"{label}: individual profiles and geometric means", files, ard.frame(),
                         notes + recs.notes([paramcd]))
 
@@ -112,11 +139,11 @@ def fold_change_matrix(recs: CytokineRecords, paramcds: list[str], schedule: pd.
     post = schedule[schedule["TIME"] != predose_time].sort_values(["CYCLE", "TIMEN"])
     cols = pd.MultiIndex.from_arrays([post["CYCLE_LABEL"], post["TIME"]], names=["CYCLE_LABEL", "TIME"])
     data = recs.data[recs.data["_GROUP"] == level]
+    cells = data.groupby(["PARAMCD", "CYCLE", "TIME"], sort=False).indices  # grouped once, not filtered per cell
     out = pd.DataFrame(np.nan, index=list(paramcds), columns=cols)
     for p in paramcds:
-        dp = data[data["PARAMCD"] == p]
         for cyc, lab, time in zip(post["CYCLE"], post["CYCLE_LABEL"], post["TIME"]):
-            ratios = dp.loc[(dp["CYCLE"] == cyc) & (dp["TIME"] == time), "R2CYCBS"]
+            ratios = data["R2CYCBS"].iloc[cells.get((p, cyc, time), [])]
             ratios = ratios[pd.to_numeric(ratios, errors="coerce") > 0]
             if len(ratios):
                 out.loc[p, (lab, time)] = math.log2(fold_change_summary(ratios)["fc_gmean"])

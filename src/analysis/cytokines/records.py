@@ -79,13 +79,17 @@ def cytokine_records(adcyt: pd.DataFrame, groups: Groups, schedule: pd.DataFrame
     ([['24 h', 6.0]], '1 record(s) not on the nominal schedule (ATPT')
     """
     require(adcyt, REQUIRED + ([analysis_flag] if analysis_flag else []), dataset)
-    df = adcyt.copy()
-    for col in ("USUBJID", "PARAMCD", "ATPTREF", "AVISIT", "ATPT", "BLQFL"):
-        df[col] = text(df[col])
-    absent = [p for p in paramcds if p not in set(df["PARAMCD"])]
+    # keep the requested PARAMCDs first: the *LN twins and other parameters (half of ADCYT or
+    # more) are never copied or stripped
+    paramcd = text(adcyt["PARAMCD"])
+    absent = [p for p in paramcds if p not in set(paramcd.unique())]
     if absent:
         raise UserError(f"{dataset}: PARAMCD {', '.join(absent)} not found")
-    df = df[df["PARAMCD"].isin(paramcds)]
+    wanted = paramcd.isin(paramcds)
+    df = adcyt[wanted].copy()
+    df["PARAMCD"] = paramcd[wanted]
+    for col in ("USUBJID", "ATPTREF", "AVISIT", "ATPT", "BLQFL"):
+        df[col] = text(df[col])
     group_of = dict(zip(text(groups.subjects["USUBJID"]), groups.subjects["_GROUP"]))
     inside = df["USUBJID"].isin(group_of)
     outside = Counter(df.loc[~inside, "PARAMCD"])
@@ -127,6 +131,18 @@ def param_label(adcyt: pd.DataFrame, paramcd: str) -> str:
         return paramcd
     names = sorted({v for v in text(adcyt.loc[text(adcyt["PARAMCD"]) == paramcd, "PARAM"]) if v})
     return names[0] if names else paramcd
+
+
+def param_labels(adcyt: pd.DataFrame, paramcds: list[str]) -> dict[str, str]:
+    """`param_label` of each of `paramcds`, from the distinct (PARAMCD, PARAM) pairs only (one
+    pass over ADCYT instead of one per cytokine).
+
+    >>> param_labels(pd.DataFrame({"PARAMCD": ["IL6", "IL6", "CRP"], "PARAM": ["Interleukin 6 (pg/mL)"] * 2
+    ...                            + ["C-reactive protein (mg/L)"]}), ["CRP", "IL6", "IL8"])
+    {'CRP': 'C-reactive protein (mg/L)', 'IL6': 'Interleukin 6 (pg/mL)', 'IL8': 'IL8'}
+    """
+    pairs = adcyt[["PARAMCD", "PARAM"] if "PARAM" in adcyt.columns else ["PARAMCD"]].drop_duplicates()
+    return {p: param_label(pairs, p) for p in paramcds}
 
 
 def param_unit(label: str) -> str:
