@@ -10,14 +10,13 @@ sum(w_i * LSmean_i); its test is the test of a linear trend in dose.
 
 from __future__ import annotations
 
-import math
 
 import pandas as pd
 
 from analysis.ard import ArdRows, TableResult
 from analysis.stats.groups import Groups, fmt_num
 
-from .display import fmt, fmt_p
+from .display import exp_or_inf, fmt, fmt_p
 from .records import ParamRecords
 
 
@@ -109,9 +108,9 @@ def ancova_table(records: list[ParamRecords], groups: Groups, doses: dict[str, f
                     ard.add(stat, value, stat_label=f"Difference vs {dr.vs}", **kw)
                 row[5] = f"{fmt(dr.estimate, d)} ({fmt(dr.lower, d)}, {fmt(dr.upper, d)})"
                 if log:
-                    row[6] = (f"{fmt(math.exp(dr.estimate), 3)} ({fmt(math.exp(dr.lower), 3)}, "
-                              f"{fmt(math.exp(dr.upper), 3)})")
-                    ard.add("diff_ratio", math.exp(dr.estimate), stat_label=f"Ratio vs {dr.vs}", **kw)
+                    row[6] = (f"{fmt(exp_or_inf(dr.estimate), 3)} ({fmt(exp_or_inf(dr.lower), 3)}, "
+                              f"{fmt(exp_or_inf(dr.upper), 3)})")
+                    ard.add("diff_ratio", exp_or_inf(dr.estimate), stat_label=f"Ratio vs {dr.vs}", **kw)
                 row[7] = fmt_p(dr.p)
             rows.append(row)
         dr = res.dose_response

@@ -206,31 +206,123 @@ def register(subparsers) -> None:
     p.set_defaults(func=_cmd_ancova)
 
 
+# Variables of a BDS dataset that the efficacy outputs use (records.REQUIRED, BASE and CHG for
+# the change, PARAM for titles, BLQFL for the LLOQ counts); the rest of ADLB is not read.
+BDS_COLUMNS = ["USUBJID", "PARAMCD", "PARAM", "AVAL", "BASE", "CHG", "ABLFL", "ANL01FL", "AVISIT",
+               "AVISITN", "BLQFL"]
+ANCOVA_PART = "ancova"
+
+
+def parts(spec_path: str | Path | None) -> list[str]:
+    """The independent pieces of `run_all`, from the spec alone: ``param:<PARAMCD>`` per
+    parameter in spec order (descriptive table, and model table + plot when modelled), then
+    ``ancova`` (over the modelled parameters) when any is modelled.
+
+    >>> parts(None)[:2], parts(None)[-1], len(parts(None))
+    (['param:ALT', 'param:AST'], 'ancova', 58)
+    """
+    from .config import load_spec, param_specs
+
+    params = param_specs(load_spec(spec_path))
+    return [f"param:{p.paramcd}" for p in params] + ([ANCOVA_PART] if any(p.modelled for p in params) else [])
+
+
+class _Study:
+    """What the parts of one run share: the spec, the population groups and each BDS dataset
+    split by PARAMCD, read once when a part first needs it. A parameter's records are handed
+    out once (then dropped, so memory shrinks as the run goes); the ANCOVA keeps only the
+    primary-visit records of the modelled parameters."""
+
+    def __init__(self, adam_dir: str | Path, spec_path: str | Path | None):
+        from analysis.xpt import read_analysis_dataset
+
+        from .config import load_spec, model_options, param_specs
+
+        self.adam_dir = Path(adam_dir)
+        self.spec = load_spec(spec_path)
+        self.options = model_options(self.spec)
+        self.params = {p.paramcd: p for p in param_specs(self.spec)}
+        adsl = read_analysis_dataset(self.adam_dir / "adsl.xpt", "ADSL")
+        self.groups, self.notes = population_groups(adsl, self.spec["treatment"], self.spec["population"],
+                                                    self.spec.get("population_fallback"))
+        self._rows: dict[str, dict] = {}
+        self._empty: dict = {}
+        self._at_primary: dict = {}
+
+    def param_data(self, p):
+        """The records of `p` (no rows, but the dataset's variables, when it has none)."""
+        from .inputs import read_columns, split_by
+
+        if p.dataset not in self._rows:
+            data = read_columns(self.adam_dir / f"{self.spec['datasets'][p.dataset]}.xpt", p.dataset,
+                                BDS_COLUMNS)
+            wanted = {q.paramcd for q in self.params.values() if q.dataset == p.dataset}
+            split = split_by(data, "PARAMCD") if "PARAMCD" in data else {}
+            self._rows[p.dataset] = {code: rows for code, rows in split.items() if code in wanted}
+            self._empty[p.dataset] = data.iloc[:0]
+        return self._rows[p.dataset].pop(p.paramcd, self._empty[p.dataset])
+
+    def keep_for_ancova(self, recs) -> None:
+        visit = str(self.spec["primary_visit"])
+        post = recs.post[recs.post["AVISIT"] == visit]
+        self._at_primary[recs.param.paramcd] = dataclasses.replace(recs, baseline=recs.baseline.iloc[:0],
+                                                                   post=post)
+
+    def ancova_records(self, p):
+        """The records the ANCOVA needs of modelled parameter `p` (made here when no part of
+        this run has made them)."""
+        from .config import excluded_visits
+        from .records import param_records
+
+        if p.paramcd not in self._at_primary:
+            self.keep_for_ancova(param_records(self.param_data(p), self.groups, p, p.dataset,
+                                               excluded_visits(self.spec)))
+        return self._at_primary[p.paramcd]
+
+
+def _run_param(study: _Study, code: str, out_dir) -> list[Path]:
+    from .config import dataset_visits
+
+    p = study.params[code]
+    recs, results = _param_results(study.param_data(p), p.dataset, study.groups, p, study.spec, study.options,
+                                   out_dir, dataset_visits(study.spec, p.dataset), model=p.modelled,
+                                   pop_notes=study.notes)
+    if p.modelled:
+        study.keep_for_ancova(recs)
+    return _write(results, out_dir)
+
+
+def _run_ancova(study: _Study, out_dir) -> list[Path]:
+    from .ancova_table import ancova_table, dose_scores
+
+    modelled = [study.ancova_records(p) for p in study.params.values() if p.modelled]
+    doses = dose_scores(study.groups.subjects, study.groups, study.spec.get("dose_variable", "TRT01AN"))
+    return _write([ancova_table(modelled, study.groups, doses, str(study.spec["primary_visit"]),
+                                study.options.conf)], out_dir)
+
+
+def _run_part(study: _Study, part: str, out_dir) -> list[Path]:
+    kind, _, code = part.partition(":")
+    if kind == "param" and code in study.params:
+        return _run_param(study, code, out_dir)
+    if part == ANCOVA_PART and any(p.modelled for p in study.params.values()):
+        return _run_ancova(study, out_dir)
+    raise UserError(f"efficacy: unknown part {part!r}; the spec's parts are param:<PARAMCD> of its "
+                    f"parameters and {ANCOVA_PART} (see analysis.efficacy.cli.parts)")
+
+
+def run_part(adam_dir: str | Path, spec_path: str | Path | None, out_dir: str | Path, part: str) -> list[Path]:
+    """The outputs of one piece of `parts` (the same bytes `run_all` writes for it), reading
+    only the datasets that piece needs; returns the files written."""
+    return _run_part(_Study(adam_dir, spec_path), part, out_dir)
+
+
 def run_all(adam_dir: str | Path, spec_path: str | Path | None, out_dir: str | Path) -> list[Path]:
     """Every efficacy output of the spec's parameters from an ADaM folder: eff_desc_<p> for all,
-    eff_mmrm_<p> and eff_mmrm_<p>_plot for the modelled ones, eff_ancova over the modelled ones."""
-    from analysis.xpt import read_analysis_dataset
-
-    from .ancova_table import ancova_table, dose_scores
-    from .config import dataset_visits, load_spec, model_options, param_specs
-
-    adam_dir = Path(adam_dir)
-    spec = load_spec(spec_path)
-    options = model_options(spec)
-    adsl = read_analysis_dataset(adam_dir / "adsl.xpt", "ADSL")
-    groups, notes = population_groups(adsl, spec["treatment"], spec["population"],
-                                      spec.get("population_fallback"))
-    datasets: dict = {}
-    results, modelled = [], []
-    for p in param_specs(spec):
-        if p.dataset not in datasets:
-            datasets[p.dataset] = read_analysis_dataset(adam_dir / f"{spec['datasets'][p.dataset]}.xpt", p.dataset)
-        recs, res = _param_results(datasets[p.dataset], p.dataset, groups, p, spec, options, out_dir,
-                                   dataset_visits(spec, p.dataset), model=p.modelled, pop_notes=notes)
-        results += res
-        if p.modelled:
-            modelled.append(recs)
-    if modelled:
-        doses = dose_scores(groups.subjects, groups, spec.get("dose_variable", "TRT01AN"))
-        results.append(ancova_table(modelled, groups, doses, str(spec["primary_visit"]), options.conf))
-    return _write(results, out_dir)
+    eff_mmrm_<p> and eff_mmrm_<p>_plot for the modelled ones, eff_ancova over the modelled ones
+    (= `run_part` over `parts`, sharing the datasets read)."""
+    study = _Study(adam_dir, spec_path)
+    written: list[Path] = []
+    for part in parts(spec_path):
+        written += _run_part(study, part, out_dir)
+    return written

@@ -7,6 +7,16 @@ import math
 from analysis.stats.groups import fmt_num
 
 
+def exp_or_inf(x: float) -> float:
+    """exp(x), or inf where it overflows: a degenerate fit on a tiny study can give a log-scale
+    CI limit of 1e4, whose ratio displays as NE instead of stopping the job.
+
+    >>> exp_or_inf(0.0), exp_or_inf(1e4), math.isnan(exp_or_inf(math.nan))
+    (1.0, inf, True)
+    """
+    return math.exp(x) if x < 709.0 or math.isnan(x) else math.inf
+
+
 def fmt(value: float, digits: int) -> str:
     """fmt_num without a minus sign on a value that rounds to zero; blank for missing.
 

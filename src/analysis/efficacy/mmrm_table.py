@@ -15,7 +15,6 @@ n_subjects, neg2_loglik, aic, and attempt_<k> ("<structure>: <reason>") for ever
 
 from __future__ import annotations
 
-import math
 
 import numpy as np
 import pandas as pd
@@ -23,7 +22,7 @@ import pandas as pd
 from analysis.ard import ArdRows, TableResult
 from analysis.stats.groups import Groups, fmt_num
 
-from .display import fmt, fmt_p
+from .display import exp_or_inf, fmt, fmt_p
 from .model import FORMULA, ChangeModel
 from .records import ParamRecords
 
@@ -73,7 +72,7 @@ def model_ard(model: ChangeModel, recs: ParamRecords, groups: Groups, analysis_i
             ard.add(stat, value, stat_label=f"LS mean change: {stat.removeprefix('lsmean_') or 'estimate'}", **kw)
         if log:
             for stat, value in (("ratio", r.estimate), ("ratio_lower", r.lower), ("ratio_upper", r.upper)):
-                ard.add(stat, math.exp(value), stat_label="Ratio to baseline (exp LS mean)", **kw)
+                ard.add(stat, exp_or_inf(value), stat_label="Ratio to baseline (exp LS mean)", **kw)
     for r in model.diffs.itertuples(index=False):
         kw = dict(group1=groups.treatment, group1_level=r.TRT, group2="AVISIT", group2_level=r.AVISIT, **var)
         label = f"Difference vs {r.vs}"
@@ -83,7 +82,7 @@ def model_ard(model: ChangeModel, recs: ParamRecords, groups: Groups, analysis_i
         if log:
             for stat, value in (("diff_ratio", r.estimate), ("diff_ratio_lower", r.lower),
                                 ("diff_ratio_upper", r.upper)):
-                ard.add(stat, math.exp(value), stat_label=f"Ratio vs {r.vs}", **kw)
+                ard.add(stat, exp_or_inf(value), stat_label=f"Ratio vs {r.vs}", **kw)
     return ard
 
 
@@ -111,14 +110,14 @@ def mmrm_table(model: ChangeModel, recs: ParamRecords, groups: Groups,
             row = [r.AVISIT, r.TRT, str(r.n), f"{fmt(r.estimate, d)} ({fmt(r.se, d)})",
                    _ci(r.lower, r.upper, d)]
             if log:
-                row.append(f"{fmt(math.exp(r.estimate), 3)} {_ci(math.exp(r.lower), math.exp(r.upper), 3)}")
+                row.append(f"{fmt(exp_or_inf(r.estimate), 3)} {_ci(exp_or_inf(r.lower), exp_or_inf(r.upper), 3)}")
             dr = diffs.get((r.TRT, r.AVISIT))
             diff = "" if dr is None else f"{fmt(dr.estimate, d)} {_ci(dr.lower, dr.upper, d)}"
             pv = "" if dr is None else fmt_p(dr.p)
             row.append(diff)
             if log:
                 row.append("" if dr is None else
-                           f"{fmt(math.exp(dr.estimate), 3)} {_ci(math.exp(dr.lower), math.exp(dr.upper), 3)}")
+                           f"{fmt(exp_or_inf(dr.estimate), 3)} {_ci(exp_or_inf(dr.lower), exp_or_inf(dr.upper), 3)}")
             row.append(pv)
             rows.append(row)
         order = {v: i for i, v in enumerate(model.visits)}

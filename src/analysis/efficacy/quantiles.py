@@ -26,7 +26,8 @@ def quantile_qntldef5(values, p: float) -> float:
     """
     if not 0 <= p <= 1:
         raise ValueError(f"quantile probability must be in [0, 1], not {p}")
-    x = np.sort(np.asarray([v for v in np.asarray(values, dtype=float).ravel() if not math.isnan(v)]))
+    x = np.asarray(values, dtype=float).ravel()
+    x = np.sort(x[~np.isnan(x)])
     n = len(x)
     if n == 0:
         return math.nan

@@ -21,18 +21,10 @@ from analysis.errors import UserError
 from analysis.stats.groups import Groups, require
 
 from .config import ParamSpec
+from .inputs import text
 
 REQUIRED = ["USUBJID", "PARAMCD", "AVAL", "ABLFL", "ANL01FL", "AVISIT", "AVISITN"]
 BASELINE_LABEL = "BASELINE"
-
-
-def text(series: pd.Series) -> pd.Series:
-    """Strip text values; missing -> "".
-
-    >>> text(pd.Series([" Y", None, float("nan")])).tolist()
-    ['Y', '', '']
-    """
-    return series.astype(object).where(series.notna(), "").astype(str).str.strip()
 
 
 @dataclass

@@ -153,13 +153,30 @@ def register(subparsers) -> None:
     p.set_defaults(func=_cmd_exposure)
 
 
+def adlb_columns(spec: dict) -> list[str]:
+    """The ADLB variables the outputs of `run_all` use (the spec's grade, term and eDISH
+    variables among them); the other variables of ADLB are not read.
+
+    >>> adlb_columns(load_spec())[-4:]
+    ['BTOXGRL', 'ATOXGRL', 'ATOXDSCL', 'R2ANRHI']
+    """
+    cols = ["USUBJID", "PARAMCD", "PARAM", "ABLFL", "ADY", "DTYPE", "AVAL", "BASE", "ANRHI"]
+    for d in spec["directions"].values():
+        cols += [d["baseline"], d["post"], d.get("term")]
+    e = spec["edish"]
+    cols += [e.get("ratio_var", "R2ANRHI"), e.get("uln_var", "ANRHI")]
+    return list(dict.fromkeys(c for c in cols if c))
+
+
 def run_all(adam_dir: str | Path, spec_path: str | Path | None, out_dir: str | Path) -> list[Path]:
     """Every lab-safety output of a study from its ADaM folder (adsl, adlb, adex .xpt)."""
+    from analysis.efficacy.inputs import read_columns
+
     adam_dir = Path(adam_dir)
     spec = load_spec(spec_path)
     trt, pop = spec.get("treatment", "TRT01A"), spec.get("population", "SAFFL")
     adsl = read_dataset(adam_dir / "adsl.xpt", "ADSL")
-    adlb = read_dataset(adam_dir / "adlb.xpt", "ADLB")
+    adlb = read_columns(adam_dir / "adlb.xpt", "ADLB", adlb_columns(spec))
     params, scale = ctcae_params(spec), ctcae_scale(spec)
     te = spec["te_abnormal"]
     results = [

@@ -56,7 +56,9 @@ class ShiftParam:
 
 def _categories(values: pd.Series, scale: ShiftScale, where: str) -> pd.Series:
     """Text categories; numeric grades stored as 1.0 read as "1"; unknown values are an error."""
-    cats = text(values).map(lambda v: re.sub(r"^(\d+)\.0+$", r"\1", v))
+    raw = text(values)
+    # one substitution per distinct value, not per record
+    cats = raw.map({v: re.sub(r"^(\d+)\.0+$", r"\1", v) for v in pd.unique(raw)})
     bad = sorted(set(cats) - set(scale.levels) - {""})
     if bad:
         raise UserError(f"{where}: value(s) {', '.join(bad)} not among the {scale.name} categories "
@@ -84,16 +86,25 @@ def worst_by_subject(lab: LabRecords, param: ShiftParam, scale: ShiftScale,
     base = _categories(rec[param.baseline_var], scale, f"{where} {param.baseline_var}")
     post = _categories(rec[param.post_var], scale, f"{where} {param.post_var}")
     rank = scale.severity()
-    rows = []
-    for subject, idx in rec.groupby("USUBJID", sort=True).groups.items():
-        b = sorted(set(base.loc[idx]) - {""})
-        if len(b) > 1:
-            raise UserError(f"{where}: subject {subject} has more than one baseline category in "
-                            f"{param.baseline_var} ({', '.join(b)})")
-        p = [v for v in post.loc[idx][rec.loc[idx, "_POST"].to_numpy(dtype=bool)] if v]
-        worst = max(p, key=rank.__getitem__) if p else MISSING
-        rows.append((subject, rec.loc[idx[0], "_GROUP"], b[0] if b else MISSING, worst))
-    return pd.DataFrame(rows, columns=["USUBJID", "_GROUP", "BASELINE", "WORST"])
+    # whole-column operations, not a loop over subjects: one row per subject, in USUBJID order,
+    # with the treatment group of the subject's first record
+    out = (rec[["USUBJID", "_GROUP"]].drop_duplicates("USUBJID").sort_values("USUBJID", kind="stable")
+           .reset_index(drop=True))
+    graded = pd.DataFrame({"USUBJID": rec["USUBJID"].to_numpy(), "BASE": base.to_numpy(),
+                           "POST": post.to_numpy(), "_POST": rec["_POST"].to_numpy(dtype=bool)})
+    b = graded.loc[graded["BASE"] != "", ["USUBJID", "BASE"]].drop_duplicates()
+    several = b["USUBJID"].duplicated(keep=False)
+    if several.any():
+        subject = min(b.loc[several, "USUBJID"])
+        cats = sorted(b.loc[b["USUBJID"] == subject, "BASE"])
+        raise UserError(f"{where}: subject {subject} has more than one baseline category in "
+                        f"{param.baseline_var} ({', '.join(cats)})")
+    p = graded.loc[graded["_POST"] & (graded["POST"] != ""), ["USUBJID", "POST"]]
+    p = p.assign(_RANK=p["POST"].map(rank)).sort_values("_RANK", kind="stable")
+    worst = p.drop_duplicates("USUBJID", keep="last").set_index("USUBJID")["POST"]
+    out["BASELINE"] = out["USUBJID"].map(b.set_index("USUBJID")["BASE"]).fillna(MISSING)
+    out["WORST"] = out["USUBJID"].map(worst).fillna(MISSING)
+    return out.astype(object)
 
 
 def shift_counts(worst: pd.DataFrame, groups: Groups, scale: ShiftScale) -> dict:
