@@ -7,8 +7,13 @@
     m5/datasets/<studyid>/analysis/adam/programs/      flat .txt copies of the code + programs-index.csv
     m5/index.csv                                       every file above: path, sha256, size
 
-XPT, define.xml and the stylesheet are copied byte for byte. The folder is built aside and
-moved into place at the end, so a failure leaves the previous package (or none), never half.
+XPT, define.xml and the stylesheet are the snapshot's files: hard links when the package lies on
+the same filesystem (it does: m5/ is inside the snapshot), else byte copies. A link is safe
+because every job replaces its outputs (a temporary file renamed over the old one, or Snakemake
+deleting them first) and never rewrites one in place, so a file the package links to cannot
+change under it; the link saves copying 2 GB at 1,000 subjects per cohort. The folder is built
+aside and moved into place at the end, so a failure leaves the previous package (or none), never
+half.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import os
 import shutil
 from pathlib import Path
 
@@ -68,9 +74,37 @@ def copy_datasets(src: Path, dest: Path, what: str) -> list[Path]:
     dest.mkdir(parents=True, exist_ok=True)
     written = []
     for path in xpts + [src / n for n in DEFINE_FILES]:
-        shutil.copyfile(path, dest / path.name.lower())
-        written.append(dest / path.name.lower())
+        written.append(link_or_copy(path, dest / path.name.lower()))
     return written
+
+
+def link_or_copy(src: Path, dest: Path) -> Path:
+    """`dest` as a hard link to `src` (same bytes, no copy), or a byte copy across filesystems.
+    A linked file gets the read permissions a copy would have (the XPT writer's temporary
+    files are private).
+
+    >>> import tempfile
+    >>> d = Path(tempfile.mkdtemp())
+    >>> _ = (d / "a.xpt").write_bytes(b"x")
+    >>> link_or_copy(d / "a.xpt", d / "b.xpt").read_bytes(), (d / "b.xpt").stat().st_nlink
+    (b'x', 2)
+    """
+    try:
+        os.link(src, dest)
+    except OSError:  # another filesystem, or links not supported
+        shutil.copyfile(src, dest)
+        return dest
+    mode = dest.stat().st_mode & 0o777
+    wanted = mode | (0o444 & ~_umask())
+    if wanted != mode:
+        os.chmod(dest, wanted)
+    return dest
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def write_dataset_jsons(xpt_dir: Path, sub: str, creation: str, spec: dict, originator: str | None,
@@ -82,11 +116,11 @@ def write_dataset_jsons(xpt_dir: Path, sub: str, creation: str, spec: dict, orig
     for xpt in sorted(xpt_dir.glob("*.xpt")):
         name = xpt.stem.upper()
         meta = define.get(name)
-        obj = datasetjson.dataset_json(
-            xpt, creation=creation, version=str(spec["dataset_json"]["version"]), define=meta,
-            metadata_ref="../define.xml", originator=originator, source_system=source,
-            file_oid=f"{meta.file_oid}.{name}" if meta and meta.file_oid else f"{model}.{name}")
-        written.append(datasetjson.write_dataset_json(obj, xpt_dir / sub / f"{xpt.stem.lower()}.json"))
+        written.append(datasetjson.write_dataset_json_file(
+            xpt, xpt_dir / sub / f"{xpt.stem.lower()}.json", creation=creation,
+            version=str(spec["dataset_json"]["version"]), define=meta, metadata_ref="../define.xml",
+            originator=originator, source_system=source,
+            file_oid=f"{meta.file_oid}.{name}" if meta and meta.file_oid else f"{model}.{name}"))
     return written
 
 

@@ -47,7 +47,8 @@ def input_entries(root: Path, raw_dir: Path, study_spec: Path, config_files: lis
 
 def output_entries(snapshot: Path, exclude: list[str]) -> list[dict]:
     """Every file of the snapshot but the excluded ones, sorted by path."""
-    return [file_entry(snapshot / rel, rel) for rel in list_files(snapshot, exclude)]
+    seen: dict = {}  # hard links (m5/ XPT = sdtm/, adam/ XPT) are hashed once
+    return [file_entry(snapshot / rel, rel, seen) for rel in list_files(snapshot, exclude)]
 
 
 def write_manifest(snapshot_dir: str | Path, *, raw_dir: str | Path, study_spec: str | Path,

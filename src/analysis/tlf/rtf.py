@@ -150,7 +150,7 @@ def column_widths(labels: list[list[str]], rows: list[list[str]], total: float, 
 def _natural_minimal(labels, rows, size):
     natural, minimal = [], []
     for j in range(len(labels)):
-        texts = list(labels[j]) + [r[j] for r in rows]
+        texts = set(labels[j]) | {r[j] for r in rows}  # distinct texts: a listing repeats many
         natural.append(max(text_width(t, size) for t in texts) + CELL_PAD)
         minimal.append(max(_longest_word(t, size) for t in texts) + CELL_PAD)
     return natural, minimal
@@ -199,8 +199,19 @@ def paginate(rows: list[list[str]], widths: list[float], size: float, available:
     [(0, 2), (2, 4), (4, 5)]
     """
     pages, start, used = [], 0, 0.0
+    lines: list[dict] = [{} for _ in widths]  # per column: text -> wrapped lines (listings repeat texts)
+
+    def height(cells):
+        n = 1
+        for cell, width, seen in zip(cells, widths, lines):
+            k = seen.get(cell)
+            if k is None:
+                k = seen[cell] = wrapped_lines(cell, width, size)
+            n = max(n, k)
+        return n * size * LINE_FACTOR / 72 + 1.5 / 72  # as row_height
+
     for i, cells in enumerate(rows):
-        h = row_height(cells, widths, size)
+        h = height(cells)
         if i > start and used + h > available:
             pages.append((start, i))
             start, used = i, 0.0
@@ -240,18 +251,85 @@ def render_rtf(result: TableResult | ListingResult, context: RenderContext, pape
     spec = {"titles": titles, "labels": labels, "widths": widths, "footnotes": footnotes, "size": size,
             "title_size": title_size, "align": column_alignment(result), "page": (page_w, page_h),
             "study": context.study_id, "source": source_line(result, context)}
-    docs = [_page_document(rows[a:b], **spec) for a, b in pages]
+    docs = _page_documents([[rtf_escape(c) for c in row] for row in rows], pages, spec)
     return _repeat_header_rows(_stitch(docs)).replace("\\trgaph108", f"\\trgaph{GAP_TWIPS}")
 
 
+def _placeholder(i: int, j: int) -> str:
+    return f"ZQPROBE{i}X{j}QZ"  # plain ASCII: rtflite writes it verbatim, and only probes hold it
+
+
+class _Probe:
+    """rtflite's encoding of a page whose body has `n` rows of placeholder cells, cut into the
+    text before the body, each body row as the literal pieces around its cells, the text between
+    rows and the text after the body. Filling the pieces with real cells gives the bytes rtflite
+    writes for those cells (escaped cell text is ASCII, which rtflite copies unchanged)."""
+
+    def __init__(self, spec: dict, n: int):
+        ncol = len(spec["labels"])
+        doc = _page_document([[_placeholder(i, j) for j in range(ncol)] for i in range(n)], raw=True, **spec)
+        self.ok = all(doc.count(_placeholder(i, j)) == 1 for i in range(n) for j in range(ncol))
+        if not self.ok:
+            return
+        self.rows, spans = [], []
+        for i in range(n):
+            first = doc.index(_placeholder(i, 0))
+            start = doc.rfind("\\trowd", 0, first)
+            stop = doc.index("\\intbl\\row\\pard", doc.index(_placeholder(i, ncol - 1))) + len("\\intbl\\row\\pard")
+            pieces, at = [], start
+            for j in range(ncol):
+                k = doc.index(_placeholder(i, j), at)
+                pieces.append(doc[at:k])
+                at = k + len(_placeholder(i, j))
+            pieces.append(doc[at:stop])
+            self.rows.append(pieces)
+            spans.append((start, stop))
+        self.head, self.tail = doc[:spans[0][0]], doc[spans[-1][1]:]
+        gaps = {doc[a[1]:b[0]] for a, b in zip(spans, spans[1:])}
+        self.gap = gaps.pop() if gaps else "\n"
+        self.ok = not gaps and min(a for a, _ in spans) >= 0
+
+    def page(self, rows: list[list[str]]) -> str:
+        """The page with these (escaped) body rows: the probe's first row pieces for the first
+        row, its last for the last, its middle one for every row between."""
+        n = len(rows)
+        kinds = [self.rows[0]] + [self.rows[1]] * (n - 2) + [self.rows[-1]] if n > 1 else [self.rows[0]]
+        body = []
+        for pieces, cells in zip(kinds, rows):
+            parts = [pieces[0]]
+            for cell, piece in zip(cells, pieces[1:]):
+                parts += (cell, piece)
+            body.append("".join(parts))
+        return self.head + self.gap.join(body) + self.tail
+
+
+def _page_documents(rows: list[list[str]], pages: list[tuple[int, int]], spec: dict) -> list[str]:
+    """One rtflite document per page. rtflite's own encoding takes ~2 ms per row (it rebuilds
+    its attribute tables for every cell), so a listing of 100,000 rows took minutes: instead
+    each page is filled into pieces cut from rtflite's encoding of small placeholder pages (1,
+    2 or 3 rows: first, middle and last rows differ in their borders). For a long output a
+    4-row probe must come out the same both ways, else (a future rtflite) every page goes
+    through rtflite; tests/tlf compare both ways for 1 to 6 rows."""
+    sizes = {b - a for a, b in pages}
+    probes = {n: _Probe(spec, n) for n in {min(k, 3) for k in sizes}}
+    if len(pages) >= 10 and max(sizes) >= 4 and probes[3].ok:  # where it matters; tests check the rest
+        check = [[_placeholder(i, j) for j in range(len(spec["labels"]))] for i in range(4)]
+        if probes[3].page(check) != _page_document(check, raw=True, **spec):
+            probes[3].ok = False
+    if not all(p.ok for p in probes.values()):  # pragma: no cover - only if rtflite changes its layout
+        return [_page_document(rows[a:b], raw=True, **spec) for a, b in pages]
+    return [probes[min(b - a, 3)].page(rows[a:b]) for a, b in pages]
+
+
 def _page_document(rows, titles, labels, widths, footnotes, size, title_size, align, page, study,
-                   source) -> str:
-    """One page through rtflite (its own pagination off: the page was sized above)."""
+                   source, raw: bool = False) -> str:
+    """One page through rtflite (its own pagination off: the page was sized above); `raw`:
+    the cells are escaped already."""
     import polars as pl
     import rtflite as rtf
 
     names = [f"c{j}" for j in range(len(labels))]  # display labels may repeat; polars names must not
-    df = pl.DataFrame({n: [rtf_escape(r[j]) for r in rows] for j, n in enumerate(names)},
+    df = pl.DataFrame({n: [r[j] if raw else rtf_escape(r[j]) for r in rows] for j, n in enumerate(names)},
                       schema={n: pl.Utf8 for n in names})
     header_text = ["\\line ".join(rtf_escape(x) for x in lab) for lab in labels]
     header_text[0] = _MARK + header_text[0]
