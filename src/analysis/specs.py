@@ -76,6 +76,8 @@ class Form:
     may_predate_consent: bool = False
     lab: dict | None = None
     spec_path: Path | None = None
+    ongoing_at_cut: dict | None = None   # end/ongoing/outcome/death columns a data cut edits
+    enrolled_at_cut: dict | None = None  # enrolment date and the columns blank before enrolment
 
     @property
     def column_names(self) -> list[str]:
@@ -207,16 +209,20 @@ def _load_form(path: Path, schema: Path, codelists: dict, study_data: dict,
             unit=c.get("unit"), range=tuple(c["range"]) if c.get("range") else None,
             identifier=c.get("identifier"),
         ))
-    for ref in list(raw["keys"]) + [raw.get("visit_column"), raw.get("date_column")] + list((raw.get("lab") or {}).values()):
+    enrolled = raw.get("enrolled_at_cut") or {}
+    for ref in (list(raw["keys"]) + [raw.get("visit_column"), raw.get("date_column")]
+                + list((raw.get("lab") or {}).values()) + list((raw.get("ongoing_at_cut") or {}).values())
+                + [enrolled.get("date"), *enrolled.get("blank", [])]):
         if ref and ref not in names:
-            raise SpecError(f"{path}: '{ref}' is used as a key/visit/date/lab column but is not a column")
+            raise SpecError(f"{path}: '{ref}' is used as a key/visit/date/lab/cut column but is not a column")
     return Form(
         form=raw["form"], file=raw["file"], format=raw["format"], title=raw["title"],
         description=" ".join(raw["description"].split()), keys=tuple(raw["keys"]),
         columns=tuple(columns), visit_column=raw.get("visit_column"),
         date_column=raw.get("date_column"), subject_registry=raw.get("subject_registry", False),
         may_predate_consent=raw.get("may_predate_consent", False),
-        lab=raw.get("lab"), spec_path=path,
+        lab=raw.get("lab"), spec_path=path, ongoing_at_cut=raw.get("ongoing_at_cut"),
+        enrolled_at_cut=raw.get("enrolled_at_cut"),
     )
 
 

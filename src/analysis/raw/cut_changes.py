@@ -35,23 +35,21 @@ FATAL = "FATAL"
 @dataclass(frozen=True)
 class OngoingAtCut:
     """The columns an ongoing-at-the-cut record changes: end date, ongoing flag, and for AEs the
-    outcome and the serious criterion "results in death"."""
+    outcome and the serious criterion "results in death" (raw spec key `ongoing_at_cut`)."""
     end: str
     ongoing: str
     outcome: str | None = None
     death: str | None = None
 
 
-ONGOING_AT_CUT = {
-    "adverse_events": OngoingAtCut("AEENDAT", "AEONGO", outcome="AEOUT", death="AESDTH"),
-    "concomitant_meds": OngoingAtCut("CMENDAT", "CMONGO"),
-    "medical_history": OngoingAtCut("MHENDAT", "MHONGO"),
-}
+def ongoing_at_cut_spec(form) -> OngoingAtCut | None:
+    """The raw form spec's `ongoing_at_cut` columns, if the form has an end date.
 
-# The enrolment form: its enrolment date, and the columns a not-yet-enrolled subject has blank.
-ENROLMENT_FORM = "enrolment"
-ENROLMENT_DATE = "ENRLDAT"
-ENROLMENT_COLUMNS = ("ENROLLED", "COHORT")
+    >>> from analysis.specs import load_study
+    >>> ongoing_at_cut_spec(load_study("specs/study.yaml").forms["concomitant_meds"])
+    OngoingAtCut(end='CMENDAT', ongoing='CMONGO', outcome=None, death=None)
+    """
+    return OngoingAtCut(**form.ongoing_at_cut) if form.ongoing_at_cut else None
 
 
 @dataclass(frozen=True)
@@ -72,7 +70,7 @@ def after_cutoff(fd: FormData, sc: StudyContext, col: str) -> np.ndarray:
 
 
 def ongoing_at_cutoff(fd: FormData, sc: StudyContext, kept: np.ndarray) -> list[Change]:
-    """Kept records of a form with an end date (ONGOING_AT_CUT) that ended after the cutoff.
+    """Kept records of a form with an end date (raw spec `ongoing_at_cut`) that ended after the cutoff.
 
     >>> from analysis.raw.cutoff import parse_cutoff
     >>> from analysis.specs import load_study
@@ -85,7 +83,7 @@ def ongoing_at_cutoff(fd: FormData, sc: StudyContext, kept: np.ndarray) -> list[
     >>> [(c.column, c.rows.tolist(), c.new) for c in ongoing_at_cutoff(fd, sc, np.ones(3, bool))]
     [('AEENDAT', [1], ''), ('AEONGO', [1], 'Y'), ('AEOUT', [1], 'NOT RECOVERED/NOT RESOLVED'), ('AESDTH', [1], 'N')]
     """
-    spec = ONGOING_AT_CUT.get(fd.form.form)
+    spec = ongoing_at_cut_spec(fd.form)
     if spec is None or sc.cutoff is None:
         return []
     ended_after = kept & after_cutoff(fd, sc, spec.end)
@@ -111,13 +109,14 @@ def enrolled_after_cutoff(fd: FormData, sc: StudyContext, kept: np.ndarray) -> l
     >>> [(c.column, c.rows.tolist(), c.new) for c in enrolled_after_cutoff(fd, sc, np.ones(2, bool))]
     [('ENRLDAT', [1], ''), ('ENROLLED', [1], ''), ('COHORT', [1], '')]
     """
-    if fd.form.form != ENROLMENT_FORM or sc.cutoff is None:
+    enrolled = fd.form.enrolled_at_cut
+    if not enrolled or sc.cutoff is None:
         return []
-    mask = kept & after_cutoff(fd, sc, ENROLMENT_DATE)
+    mask = kept & after_cutoff(fd, sc, enrolled["date"])
     if not mask.any():
         return []
     rows = np.flatnonzero(mask)
-    return [Change(rows, col, "", ENROLLED_AFTER, ENROLMENT_DATE) for col in (ENROLMENT_DATE, *ENROLMENT_COLUMNS)]
+    return [Change(rows, col, "", ENROLLED_AFTER, enrolled["date"]) for col in (enrolled["date"], *enrolled["blank"])]
 
 
 def later_dates_blanked(fd: FormData, sc: StudyContext, kept: np.ndarray) -> list[Change]:
@@ -136,9 +135,8 @@ def later_dates_blanked(fd: FormData, sc: StudyContext, kept: np.ndarray) -> lis
     """
     if sc.cutoff is None:
         return []
-    spec = ONGOING_AT_CUT.get(fd.form.form)
-    handled = {fd.form.date_column, spec.end if spec else None,
-               ENROLMENT_DATE if fd.form.form == ENROLMENT_FORM else None}
+    spec = ongoing_at_cut_spec(fd.form)
+    handled = {fd.form.date_column, spec.end if spec else None, (fd.form.enrolled_at_cut or {}).get("date")}
     out = []
     for c in fd.form.columns:
         if c.type not in ("date", "partial_date") or c.name in handled or c.identifier:
