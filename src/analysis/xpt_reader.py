@@ -112,6 +112,23 @@ def _parse_headers(fh: io.BufferedReader) -> tuple[list[_Column], str, int]:
     return columns, label, fh.tell()
 
 
+def variable_names(path: str | Path) -> list[str] | None:
+    """The variable names of a plain XPT v5 file from its header alone (None for any other file).
+
+    >>> import tempfile, os
+    >>> from analysis.xpt import write_xpt
+    >>> p = os.path.join(tempfile.mkdtemp(), "ds.xpt")
+    >>> write_xpt(pd.DataFrame({"A": ["x"], "N": [1.0]}), p, name="DS")
+    >>> variable_names(p)
+    ['A', 'N']
+    """
+    try:
+        with open(path, "rb") as fh:
+            return [c.name for c in _parse_headers(fh)[0]]
+    except (_Unsupported, ValueError, UnicodeDecodeError):
+        return None
+
+
 def _row_length(columns: list[_Column]) -> int:
     """Bytes per observation; the fields must tile it (as every writer lays them out)."""
     offset = 0

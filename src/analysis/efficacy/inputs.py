@@ -27,13 +27,17 @@ def read_columns(path: str | Path, name: str, columns: list[str]):
     import pyreadstat
 
     from analysis.errors import UserError
-    from analysis.xpt import read_analysis_dataset
+    from analysis.xpt import read_analysis_dataset, read_xpt
+    from analysis.xpt_reader import variable_names
 
     path = Path(path)
     if path.suffix.lower() == ".csv" or not path.is_file():
         df = read_analysis_dataset(path, name)
         return df[[c for c in df.columns if c in set(columns)]]
+    names = variable_names(path)
     try:
+        if names is not None:  # the vectorised reader: the same frame, several times faster
+            return read_xpt(path, columns=[c for c in names if c in set(columns)])
         df, _ = pyreadstat.read_xport(str(path), disable_datetime_conversion=True, usecols=list(columns))
     except (OSError, ValueError, UnicodeDecodeError, pyreadstat.PyreadstatError,
             pyreadstat.ReadstatError) as exc:
