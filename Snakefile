@@ -27,10 +27,13 @@ include: "rules/package.smk"
 rule all:
     input:
         ingest_outputs(),
+        validated_tables,
         sdtm_outputs(),
+        sdtm_xpts,
         out("sdtm/define.xml"),
         out("conformance/sdtm_conformance.csv"),
         adam_outputs(),
+        adam_xpts,
         out("adam/define.xml"),
         out("conformance/adam_conformance.csv"),
         expand(out("tlf/index-{group}.csv"), group=OUTPUT_GROUPS),

@@ -1,14 +1,19 @@
-rule adam:
-    """Build every ADaM dataset from the SDTM datasets and write XPT v5 files."""
+checkpoint adam:
+    """Build every ADaM dataset from the SDTM datasets and write XPT v5 files (a dataset whose
+    bytes do not change keeps its file time, see common.smk); adam_summary.csv lists them."""
     input:
-        xpt=sdtm_outputs(),
+        xpt=sdtm_xpts,
         study=config["study_spec"],
-        specs=spec_files(),
+        specs=study_spec_files(),
         adam_specs=adam_spec_files(),
     output:
         adam_outputs(),
     log:
         out("logs/adam.log"),
+    threads: 1
+    resources:
+        mem_mb=3000,
+        runtime=30,
     params:
         sdtm_dir=lambda wildcards, input: Path(input.xpt[0]).parent,
         out_dir=lambda wildcards, output: Path(output[0]).parent,
@@ -21,7 +26,7 @@ rule adam:
 rule adam_define:
     """define.xml 2.1 for the ADaM datasets, checked against the Define-XML 2.1 schema."""
     input:
-        xpt=adam_outputs(),
+        xpt=adam_xpts,
         study=config["study_spec"],
         adam_specs=adam_spec_files(),
         ct=ct_spec_files(),
@@ -30,6 +35,10 @@ rule adam_define:
         stylesheet=out("adam/define2-1.xsl"),
     log:
         out("logs/adam_define.log"),
+    threads: 1
+    resources:
+        mem_mb=1500,
+        runtime=15,
     params:
         adam_dir=lambda wildcards, input: Path(input.xpt[0]).parent,
         specs_dir=str(STUDY_SPEC.parent / "adam"),
@@ -44,7 +53,7 @@ rule adam_define:
 rule adam_validate:
     """Conformance checks on the ADaM datasets; errors stop the workflow."""
     input:
-        xpt=adam_outputs(),
+        xpt=adam_xpts,
         study=config["study_spec"],
         adam_specs=adam_spec_files(),
     output:
@@ -52,6 +61,10 @@ rule adam_validate:
         md=out("conformance/adam_conformance.md"),
     log:
         out("logs/adam_validate.log"),
+    threads: 1
+    resources:
+        mem_mb=3000,
+        runtime=20,
     params:
         adam_dir=lambda wildcards, input: Path(input.xpt[0]).parent,
         specs_dir=str(STUDY_SPEC.parent / "adam"),

@@ -20,13 +20,13 @@ rule package:
     """eCTD m5 dataset folders of the snapshot: SDTM and ADaM XPT + define.xml, Dataset-JSON v1.1
     copies, the programs as .txt, cSDRG/ADRG skeletons; m5/index.csv lists every file."""
     input:
-        sdtm=sdtm_outputs(),
+        sdtm=sdtm_xpts,
         sdtm_define=out("sdtm/define.xml"),
-        adam=adam_outputs(),
+        adam=adam_xpts,
         adam_define=out("adam/define.xml"),
         conformance=[out("conformance/sdtm_conformance.csv"), out("conformance/adam_conformance.csv")],
         study=config["study_spec"],
-        specs=spec_files(),
+        specs=study_spec_files() + [str(PACKAGE_SPEC)],
         sdtm_specs=sdtm_spec_files(),
         adam_specs=adam_spec_files(),
         programs=package_programs(),
@@ -34,6 +34,10 @@ rule package:
         index=out("m5/index.csv"),
     log:
         out("logs/package.log"),
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=30,
     params:
         snapshot=out(""),
         cutoff=config.get("cutoff") or "",
@@ -48,10 +52,13 @@ rule manifest:
     software and code versions, config and cutoff; `analysis verify <snapshot>` re-checks it."""
     input:
         ingest_outputs(),
+        validated_tables,
         sdtm_outputs(),
+        sdtm_xpts,
         out("sdtm/define.xml"),
         out("conformance/sdtm_conformance.csv"),
         adam_outputs(),
+        adam_xpts,
         out("adam/define.xml"),
         out("conformance/adam_conformance.csv"),
         expand(out("tlf/index-{group}.csv"), group=OUTPUT_GROUPS),
@@ -67,6 +74,10 @@ rule manifest:
         out("manifest.json"),
     log:
         out("logs/manifest.log"),
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=15,
     params:
         snapshot=out(""),
         raw_dir=config["raw_dir"],

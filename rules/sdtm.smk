@@ -1,14 +1,19 @@
-rule sdtm:
-    """Build every SDTM domain from the validated raw tables and write XPT v5 files."""
+checkpoint sdtm:
+    """Build every SDTM domain from the validated raw tables and write XPT v5 files (a domain
+    whose bytes do not change keeps its file time, see common.smk)."""
     input:
-        tables=ingest_outputs(),
+        tables=validated_tables,
         study=config["study_spec"],
-        specs=spec_files(),
+        specs=study_spec_files(),
         sdtm_specs=sdtm_spec_files(),
     output:
         sdtm_outputs(),
     log:
         out("logs/sdtm.log"),
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=20,
     params:
         tables_dir=lambda wildcards, input: Path(input.tables[0]).parent,
         out_dir=lambda wildcards, output: Path(output[0]).parent,
@@ -21,7 +26,7 @@ rule sdtm:
 rule sdtm_define:
     """define.xml 2.1 for the SDTM datasets, checked against the Define-XML 2.1 schema."""
     input:
-        xpt=sdtm_outputs(),
+        xpt=sdtm_xpts,
         study=config["study_spec"],
         sdtm_specs=sdtm_spec_files(),
         ct=ct_spec_files(),
@@ -30,6 +35,10 @@ rule sdtm_define:
         stylesheet=out("sdtm/define2-1.xsl"),
     log:
         out("logs/sdtm_define.log"),
+    threads: 1
+    resources:
+        mem_mb=1500,
+        runtime=15,
     params:
         sdtm_dir=lambda wildcards, input: Path(input.xpt[0]).parent,
         specs_dir=lambda wildcards, input: Path(input.sdtm_specs[0]).parent,
@@ -44,7 +53,7 @@ rule sdtm_define:
 rule sdtm_validate:
     """Conformance checks on the SDTM datasets; errors stop the workflow."""
     input:
-        xpt=sdtm_outputs(),
+        xpt=sdtm_xpts,
         study=config["study_spec"],
         sdtm_specs=sdtm_spec_files(),
     output:
@@ -52,6 +61,10 @@ rule sdtm_validate:
         md=out("conformance/sdtm_conformance.md"),
     log:
         out("logs/sdtm_validate.log"),
+    threads: 1
+    resources:
+        mem_mb=2500,
+        runtime=20,
     params:
         sdtm_dir=lambda wildcards, input: Path(input.xpt[0]).parent,
         specs_dir=lambda wildcards, input: Path(input.sdtm_specs[0]).parent,

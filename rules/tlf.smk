@@ -3,7 +3,7 @@
 # (tables, listings) or a PDF page (figures); tlf/index.html links them all. The main tables and
 # figures (catalogue entries with `report:`) are copied to report/<category>/<subcategory>/ so that
 # `snakemake --report report.html` shows them with categories and captions.
-from analysis.tlfcat.render import code_version as tlf_code_version
+from analysis.codeversion import code_version as tlf_code_version
 
 
 rule render_tlfs:
@@ -19,6 +19,10 @@ rule render_tlfs:
                     caption="../report/tlf_main.rst", category="{category}", subcategory="{subcategory}"),
     log:
         out("logs/render_tlfs.log"),
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=30,
     params:
         out_dir=out(""),
         cutoff=config.get("cutoff") or "",

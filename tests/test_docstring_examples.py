@@ -11,7 +11,8 @@ import pytest
 PACKAGES = ["analysis.safety", "analysis.dosefinding", "analysis.labsafety", "analysis.population", "analysis.tlf",
             "analysis.survival", "analysis.cytokines", "analysis.efficacy",
             "analysis.tlfcat", "analysis.package"]
-SHARED = ["analysis.ard", "analysis.stats.groups", "analysis.stats.proportions", "analysis.stats.descriptive"]
+SHARED = ["analysis.ard", "analysis.stats.groups", "analysis.stats.proportions", "analysis.stats.descriptive",
+          "analysis.outputs", "analysis.fileio", "analysis.codeversion", "analysis.xpt_reader"]
 
 
 def _modules() -> list[str]:

@@ -62,6 +62,61 @@ def test_workflow_runs_on_a_tiny_study_and_reruns_nothing(tmp_path, tiny_export)
     assert "Nothing to be done" in again.stdout + again.stderr
 
 
+def jobs_run(log_text: str) -> list[str]:
+    """`rule` or `rule(wildcards)` of every job a Snakemake run printed, sorted."""
+    import re
+
+    jobs = []
+    for line in log_text.splitlines():
+        m = re.match(r"^(?:local)?(?:rule|checkpoint) (\w+):", line)
+        if m:
+            jobs.append(m.group(1))
+        m = re.match(r"^\s+wildcards: (.*)", line)
+        if m and jobs:
+            jobs[-1] = f"{jobs[-1].split('(')[0]}({m.group(1)})"
+    return sorted(j for j in jobs if j != "all")
+
+
+def test_a_changed_raw_form_reruns_only_the_jobs_that_read_it(tmp_path, tiny_export):
+    """One SF-36 record fewer: ingest, SDTM and ADaM rerun (they read every form), but write only
+    what changed (QS, ADQS), so of the analysis groups only efficacy reruns; then the jobs that
+    read every dataset or output (define, validate, render, package, manifest)."""
+    raw = tmp_path / "raw"
+    shutil.copytree(tiny_export, raw)
+    first = snakemake("--config", f"raw_dir={raw}", f"output_dir={tmp_path}")
+    assert first.returncode == 0, first.stderr
+    snapshot = tmp_path / "full"
+    before = {p.name: p.stat().st_mtime_ns for p in [*(snapshot / "sdtm").glob("*.xpt"), *(snapshot / "adam").glob("*.xpt")]}
+    sf36 = (raw / "sf36.csv").read_text().splitlines(keepends=True)
+    (raw / "sf36.csv").write_text("".join(sf36[:-1]))
+    again = snakemake("--config", f"raw_dir={raw}", f"output_dir={tmp_path}")
+    assert again.returncode == 0, again.stderr
+    ran = jobs_run(again.stdout + again.stderr)
+    assert "analysis_outputs(group=efficacy)" in ran
+    for group in ("safety", "survival", "cytokines", "design"):
+        assert f"analysis_outputs(group={group})" not in ran, ran
+    assert {"ingest", "sdtm", "adam", "render_tlfs", "package", "manifest"} <= set(ran)
+    after = {p.name: p.stat().st_mtime_ns for p in [*(snapshot / "sdtm").glob("*.xpt"), *(snapshot / "adam").glob("*.xpt")]}
+    changed = sorted(name for name in before if after[name] != before[name])
+    assert changed == ["adqs.xpt", "qs.xpt"]
+
+
+def test_a_dataset_deleted_by_hand_is_named_with_the_way_to_rebuild_it(tmp_path, tiny_export):
+    """The datasets are not declared outputs (see rules/common.smk): a missing one stops the run
+    with its name and the command that rebuilds it, and that command does."""
+    config = ["--config", f"raw_dir={tiny_export}", f"output_dir={tmp_path}"]
+    first = snakemake(*config, "--until", "adam")
+    assert first.returncode == 0, first.stderr
+    (tmp_path / "full" / "sdtm" / "lb.xpt").unlink()
+    again = snakemake(*config, "--until", "adam")
+    assert again.returncode != 0
+    assert "sdtm/lb.xpt is missing" in again.stdout + again.stderr
+    assert "snakemake --forcerun sdtm" in again.stdout + again.stderr
+    rebuilt = snakemake(*config, "--until", "adam", "--forcerun", "sdtm")
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert (tmp_path / "full" / "sdtm" / "lb.xpt").exists()
+
+
 def test_two_runs_give_byte_identical_snapshots(tmp_path, tiny_export):
     """Everything but the logs (which hold timings) is the same bytes on a second cold run:
     XPT, define.xml, RTF, HTML, PDF, PNG, SVG, Dataset-JSON, the package and the manifest."""

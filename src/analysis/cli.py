@@ -44,9 +44,20 @@ def _cmd_adam(args: argparse.Namespace) -> None:
 
 
 def _cmd_group_outputs(args: argparse.Namespace) -> None:
-    from analysis.outputs import run_outputs
+    from analysis.outputs import run_outputs, run_part_outputs
 
-    run_outputs(args.group, args.adam, args.specs, args.out)
+    if args.part:
+        area, _, part = args.part.partition(":")
+        run_part_outputs(args.group, area, part, args.adam, args.specs, args.out)
+    else:
+        run_outputs(args.group, args.adam, args.specs, args.out, parts_dir=args.merge_parts or None)
+
+
+def _cmd_group_parts(args: argparse.Namespace) -> None:
+    from analysis.outputs import group_parts
+
+    for area, part in group_parts(args.group, args.specs):
+        print(f"{area}:{part}")
 
 
 def _cmd_raw_spec_doc(args: argparse.Namespace) -> None:
@@ -113,9 +124,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     from analysis.cytokines.cli import register as register_cytokines
     from analysis.dosefinding.cli import register as register_dose_finding
+    from analysis.dosefinding.simulation import register as register_design_simulation
     from analysis.efficacy.cli import register as register_efficacy
-    from analysis.package.cli import register as register_package
     from analysis.labsafety.cli import register as register_lab_safety
+    from analysis.package.cli import register as register_package
     from analysis.population.cli import register as register_population
     from analysis.safety.cli import register as register_safety
     from analysis.survival.cli import register as register_survival
@@ -123,7 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     for register in (register_population, register_safety, register_dose_finding, register_lab_safety,
                      register_efficacy, register_survival, register_cytokines, register_tlfcat,
-                     register_package):
+                     register_package, register_design_simulation):
         register(sub)
 
     from analysis.outputs import GROUPS
@@ -131,13 +143,23 @@ def build_parser() -> argparse.ArgumentParser:
     for group, what in (("safety", "population, AE, dose-finding and lab-safety"),
                         ("efficacy", "efficacy-by-visit (descriptive, MMRM, ANCOVA)"),
                         ("survival", "time-to-event (KM, Cox, cumulative incidence)"),
-                        ("cytokines", "cytokine-trajectory")):
+                        ("cytokines", "cytokine-trajectory"),
+                        ("design", "dose-finding design simulation (3+3 and BOIN operating characteristics)")):
         p = sub.add_parser(f"{group}-outputs", help=f"every {what} output of a study, with an index")
-        p.add_argument("--adam", required=True, help="ADaM folder (the study's .xpt files)")
+        p.add_argument("--adam", default="", help="ADaM folder (the study's .xpt files)")
         p.add_argument("--specs", default="specs/analysis",
                        help=f"folder with {', '.join(a + '.yaml' for a in GROUPS[group])}")
-        p.add_argument("--out", required=True, help="output folder: ard/ and tlf/ are written under it")
+        p.add_argument("--out", required=True, help="output folder: ard/ and tlf/ are written under it "
+                       "(with --part: the folder of the pieces)")
+        p.add_argument("--part", default="", help="run one piece AREA:PART only (see `analysis group-parts`)")
+        p.add_argument("--merge-parts", default="", help="gather the pieces written to this folder instead of "
+                       "running the analyses")
         p.set_defaults(func=_cmd_group_outputs, group=group)
+
+    p = sub.add_parser("group-parts", help="the pieces of an output group, one per line, for a job per piece")
+    p.add_argument("group", choices=sorted(GROUPS))
+    p.add_argument("--specs", default="specs/analysis")
+    p.set_defaults(func=_cmd_group_parts)
 
     p = sub.add_parser("raw-spec-doc", help="render the raw data spec as Markdown")
     p.add_argument("--study", default="specs/study.yaml")

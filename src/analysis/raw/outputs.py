@@ -13,6 +13,7 @@ from typing import Callable
 import pandas as pd
 
 from analysis.errors import Problem
+from analysis.fileio import replace_if_changed
 from analysis.raw.cut_changes import CHANGE_REASONS
 from analysis.raw.cutoff import REASONS
 
@@ -96,7 +97,7 @@ def write_folder(out_dir: str | Path, writers: dict[str, Callable[[Path], None]]
             os.replace(tmp, out_dir)  # one rename: the folder appears complete or not at all
             return
         for f in sorted(tmp.iterdir()):
-            os.replace(f, out_dir / f.name)
+            replace_if_changed(f, out_dir / f.name)  # unchanged tables keep their time (fileio)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

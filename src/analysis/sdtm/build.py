@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -12,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.errors import UserError
+from analysis.fileio import replace_if_changed
 from analysis.sdtm import trial_design
 from analysis.sdtm import events
 from analysis.sdtm.dm import build_dm
@@ -121,7 +121,7 @@ def build_sdtm(raw_tables: str | Path, study: Study, out_dir: str | Path,
         summary.to_csv(tmp / "reconciliation.csv", index=False, lineterminator="\n")
         not_tabulated.to_csv(tmp / "not_tabulated.csv", index=False, lineterminator="\n")
         for f in sorted(tmp.iterdir()):
-            os.replace(f, out_dir / f.name)
+            replace_if_changed(f, out_dir / f.name)  # unchanged domains keep their time (fileio)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return kept if keep else None

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import re
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
+from analysis.codeversion import code_version
 from analysis.errors import SpecError, UserError
 
 from .catalogue import KINDS, Assigned, assign, fill_template, load_catalogue
@@ -22,24 +22,6 @@ from .results import Output, read_indexes, read_meta, rebuild_result
 DEFAULT_STUDY = Path(__file__).resolve().parents[3] / "specs" / "study.yaml"
 NO_CUTOFF = "none (all data)"
 REPORT_DIR = "report"  # under the output folder: copies of the main outputs for `snakemake --report`
-
-
-def code_version(repo: str | Path | None = None) -> str:
-    """The package version, plus ``+g<short commit>`` when the code sits in a git checkout.
-
-    >>> code_version().startswith("0.1.0")
-    True
-    """
-    from analysis import __version__
-
-    repo = Path(repo) if repo else Path(__file__).resolve().parents[3]
-    try:
-        done = subprocess.run(["git", "-C", str(repo), "rev-parse", "--short", "HEAD"], capture_output=True,
-                              text=True, timeout=10, check=False)
-    except (OSError, subprocess.SubprocessError):
-        return __version__
-    commit = done.stdout.strip()
-    return f"{__version__}+g{commit}" if done.returncode == 0 and commit else __version__
 
 
 def study_id(study: str | Path | None = None) -> str:
