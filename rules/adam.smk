@@ -15,7 +15,7 @@ checkpoint adam:
         mem_mb=3000,
         runtime=30,
     params:
-        sdtm_dir=lambda wildcards, input: Path(input.xpt[0]).parent,
+        sdtm_dir=out("sdtm"),
         out_dir=lambda wildcards, output: Path(output[0]).parent,
         cutoff=config.get("cutoff") or "",
     shell:
@@ -40,7 +40,7 @@ rule adam_define:
         mem_mb=1500,
         runtime=15,
     params:
-        adam_dir=lambda wildcards, input: Path(input.xpt[0]).parent,
+        adam_dir=out("adam"),
         specs_dir=str(STUDY_SPEC.parent / "adam"),
         ct_dir=lambda wildcards, input: Path(input.ct[0]).parent,
         date=config.get("cutoff") or "",
@@ -66,7 +66,7 @@ rule adam_validate:
         mem_mb=3000,
         runtime=20,
     params:
-        adam_dir=lambda wildcards, input: Path(input.xpt[0]).parent,
+        adam_dir=out("adam"),
         specs_dir=str(STUDY_SPEC.parent / "adam"),
         report_dir=lambda wildcards, output: Path(output.csv).parent,
         fail_on=config.get("conformance_fail_on", "error"),

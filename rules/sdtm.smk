@@ -15,7 +15,7 @@ checkpoint sdtm:
         mem_mb=2000,
         runtime=20,
     params:
-        tables_dir=lambda wildcards, input: Path(input.tables[0]).parent,
+        tables_dir=out("raw"),
         out_dir=lambda wildcards, output: Path(output[0]).parent,
         cutoff=config.get("cutoff") or "",
     shell:
@@ -40,7 +40,7 @@ rule sdtm_define:
         mem_mb=1500,
         runtime=15,
     params:
-        sdtm_dir=lambda wildcards, input: Path(input.xpt[0]).parent,
+        sdtm_dir=out("sdtm"),
         specs_dir=lambda wildcards, input: Path(input.sdtm_specs[0]).parent,
         ct_dir=lambda wildcards, input: Path(input.ct[0]).parent,
         date=config.get("cutoff") or "",
@@ -66,7 +66,7 @@ rule sdtm_validate:
         mem_mb=2500,
         runtime=20,
     params:
-        sdtm_dir=lambda wildcards, input: Path(input.xpt[0]).parent,
+        sdtm_dir=out("sdtm"),
         specs_dir=lambda wildcards, input: Path(input.sdtm_specs[0]).parent,
         report_dir=lambda wildcards, output: Path(output.csv).parent,
         fail_on=config.get("conformance_fail_on", "error"),
