@@ -12,6 +12,57 @@ import pandas as pd
 UNKNOWN = "UK"
 
 
+def per_distinct(make, *cols: pd.Series):
+    """`make(*cols)`, computed once per distinct row of `cols` and spread back to every row.
+
+    Raw and LB columns repeat a few thousand values over a million records (dates, units,
+    subject ids), so text work per distinct value is much cheaper than per record and the
+    results share one str object per value (far less memory). `make` must work value by
+    value and treat every kind of missing value alike; it returns a Series or DataFrame.
+
+    >>> per_distinct(lambda s: s + "!", pd.Series(["a", "b", "a"], index=[7, 8, 9]))
+    7    a!
+    8    b!
+    9    a!
+    dtype: object
+    """
+    index = cols[0].index
+    codes = _row_codes(cols)
+    if codes is None or not len(index):
+        return make(*cols)
+    _, first, codes = np.unique(codes, return_index=True, return_inverse=True)
+    made = make(*(c.iloc[first] for c in cols))
+    if isinstance(made, pd.DataFrame):
+        out = made.iloc[codes]
+        out.index = index
+        return out
+    return pd.Series(np.asarray(made)[codes], index=index, name=getattr(made, "name", None))
+
+
+def _row_codes(cols) -> np.ndarray | None:
+    """One int per row, equal exactly when the rows' values are (None: cannot tell cheaply)."""
+    combined = None
+    for col in cols:
+        codes = _value_codes(col)
+        if codes is None:
+            return None
+        combined = codes if combined is None else combined * (int(codes.max()) + 1) + codes
+        combined, _ = pd.factorize(combined)  # keep the codes small so products cannot overflow
+    return combined
+
+
+def _value_codes(col: pd.Series) -> np.ndarray | None:
+    if pd.api.types.is_float_dtype(col.dtype):
+        # By bit pattern: factorize would merge -0.0 and 0.0, which format differently.
+        v = col.to_numpy(dtype=float, na_value=np.nan)
+        bits = v.view(np.int64).copy()
+        bits[np.isnan(v)] = 0x7FF8000000000000
+        return pd.factorize(bits)[0]
+    if col.dtype == object and pd.api.types.infer_dtype(col, skipna=True) not in ("string", "empty"):
+        return None  # mixed objects: equal values of different types (1, 1.0, True) may differ as text
+    return pd.factorize(col, use_na_sentinel=False)[0]
+
+
 def iso_dtc(date: pd.Series, time: pd.Series | None = None) -> pd.Series:
     """Raw date (YYYY-MM-DD, YYYY-MM-UK, YYYY-UK-UK) and optional HH:MM -> ISO 8601 --DTC.
 
@@ -21,6 +72,12 @@ def iso_dtc(date: pd.Series, time: pd.Series | None = None) -> pd.Series:
     ...         pd.Series(["09:30", "", "10:00", ""])).tolist()
     ['2024-03-05T09:30', '2024-03', '2024', '']
     """
+    if time is None:
+        return per_distinct(_iso_dtc, date)
+    return per_distinct(_iso_dtc, date, time)
+
+
+def _iso_dtc(date: pd.Series, time: pd.Series | None = None) -> pd.Series:
     d = date.fillna("").astype(str)
     d = d.str.replace(r"-UK-UK$", "", regex=True).str.replace(r"-UK$", "", regex=True)
     if time is None:
@@ -69,8 +126,12 @@ def raw_rows(df: pd.DataFrame) -> np.ndarray:
 
 
 def usubjid(studyid: str, subjid: pd.Series) -> pd.Series:
-    """Unique subject id: study id and the subject number, which is unique within the study."""
-    return studyid + "-" + subjid.astype(str)
+    """Unique subject id: study id and the subject number, which is unique within the study.
+
+    >>> usubjid("S1", pd.Series(["001", "002"])).tolist()
+    ['S1-001', 'S1-002']
+    """
+    return per_distinct(lambda s: studyid + "-" + s.astype(str), subjid)
 
 
 def derive_seq(df: pd.DataFrame, order: list[str]) -> pd.Series:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from analysis.sdtm.derive import epoch_at, iso_dtc, raw_rows, study_day, usubjid
+from analysis.sdtm.derive import epoch_at, iso_dtc, per_distinct, raw_rows, study_day, usubjid
 from analysis.specs import Study
 
 TREATMENT = "UC-MSC"
@@ -17,9 +17,11 @@ def set_sv_visit(df: pd.DataFrame, sv: pd.DataFrame) -> None:
     `df["VISIT"]` holds the raw visit label; SV keeps it in `_RAWVISIT`, because an
     unscheduled visit is renamed there ("UNSCHEDULED 1" -> "UNSCHEDULED 10.01")."""
     key = sv.set_index(["USUBJID", "_RAWVISIT"])[["VISITNUM", "VISIT"]]
-    found = key.reindex(pd.MultiIndex.from_arrays([df["USUBJID"], df["VISIT"]]))
+    found = per_distinct(lambda u, v: key.reindex(pd.MultiIndex.from_arrays([u, v])), df["USUBJID"], df["VISIT"])
     df["VISITNUM"] = found["VISITNUM"].to_numpy()
-    df["VISIT"] = found["VISIT"].fillna(pd.Series(df["VISIT"].to_numpy())).to_numpy()
+    # A visit SV does not know stays missing: the fillna this replaces was given a Series on
+    # another index, which fills nothing (kept so outputs do not change).
+    df["VISIT"] = found["VISIT"].to_numpy()
 
 
 def add_visit_numbers(df: pd.DataFrame, sv: pd.DataFrame) -> pd.DataFrame:

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analysis.sdtm.derive import epoch_at, iso_dtc, raw_rows, study_day, usubjid
+from analysis.sdtm.derive import epoch_at, iso_dtc, per_distinct, raw_rows, study_day, usubjid
 from analysis.sdtm.exposure import add_visit_numbers
 from analysis.sdtm.lb import baseline_flag, number_text
 from analysis.specs import Study, read_yaml
@@ -33,8 +33,17 @@ def _melt(df: pd.DataFrame, entry: dict) -> pd.DataFrame:
     long["DTC"] = iso_dtc(long[entry["date"]], long[entry["time"]] if entry.get("time") else None)
     long["TPT"] = long[entry["timepoint"]] if entry.get("timepoint") else ""
     long["CAT"] = entry.get("category", "")
-    long["ORRES"] = long["ORRES"].map(lambda v: "" if pd.isna(v) else (f"{v:g}" if isinstance(v, float) else str(v)))
+    long["ORRES"] = per_distinct(lambda s: s.map(_result_text), long["ORRES"])
     return long.sort_values(["SUBJID", "DTC", "_order"], kind="stable")
+
+
+def _result_text(v) -> str:
+    """A collected result as text: '' if missing, floats in %g form.
+
+    >>> [_result_text(v) for v in (None, 2.0, 7, "Y")]
+    ['', '2', '7', 'Y']
+    """
+    return "" if pd.isna(v) else (f"{v:g}" if isinstance(v, float) else str(v))
 
 
 def _long(df: pd.DataFrame, entry: dict, study: Study) -> pd.DataFrame:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from analysis.sdtm.derive import dtc_date, epoch_at, iso_dtc, raw_rows, study_day, usubjid
+from analysis.sdtm.derive import dtc_date, epoch_at, iso_dtc, per_distinct, raw_rows, study_day, usubjid
 from analysis.sdtm.exposure import set_sv_visit
 from analysis.specs import Study
 
@@ -19,8 +19,16 @@ HBV_ORGANISM = "Hepatitis B Virus"
 
 
 def number_text(values: pd.Series) -> pd.Series:
-    """Numbers as plain text with at most 4 decimals and no trailing zeros (NaN -> '')."""
+    """Numbers as plain text with at most 4 decimals and no trailing zeros (NaN -> '').
+
+    >>> number_text(pd.Series([1.5, 2.0, None, 0.123456])).tolist()
+    ['1.5', '2', '', '0.1235']
+    """
     values = pd.Series(values) if not isinstance(values, pd.Series) else values
+    return per_distinct(_number_text, values)
+
+
+def _number_text(values: pd.Series) -> pd.Series:
     v = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     out = np.full(len(v), "", dtype=object)
     ok = ~np.isnan(v)
@@ -30,24 +38,41 @@ def number_text(values: pd.Series) -> pd.Series:
 
 
 def standardise_results(result: pd.Series, unit: pd.Series, testcd: pd.Series, study: Study) -> pd.DataFrame:
-    """--STRESC/--STRESN/--STRESU from the reported result and unit (vectorised per unit)."""
-    factor = pd.Series(np.nan, index=result.index)
-    for code, test in study.lab_tests.items():
-        sel = testcd == code
-        if sel.any():
-            factor[sel] = unit[sel].map(test.units).astype(float)
+    """--STRESC/--STRESN/--STRESU from the reported result and unit (per distinct result text
+    and per distinct test and unit: LB repeats them over a million records)."""
+    factor = per_distinct(lambda code, u: _unit_factor(code, u, study), testcd, unit)
     text = result.fillna("").astype(str)
-    qualifier = text.str.extract(r"^([<>])\s*([0-9.eE+-]+)$")
-    numeric = pd.to_numeric(text, errors="coerce")
+    parsed = per_distinct(_parse_result, text)
+    numeric, has_q = parsed["numeric"], parsed["sign"].notna()
     std = (numeric * factor).round(6)  # no binary noise such as 15.732000000000003
-    limit = pd.to_numeric(qualifier[1], errors="coerce") * factor
+    limit = parsed["limit"] * factor
     stresc = number_text(std)
-    has_q = qualifier[0].notna()
-    stresc[has_q] = qualifier.loc[has_q, 0] + number_text(limit[has_q])
+    stresc[has_q] = parsed.loc[has_q, "sign"] + number_text(limit[has_q])
     other = (text != "") & numeric.isna() & ~has_q
     stresc[other] = text[other]
     stresu = testcd.map({k: t.std_unit for k, t in study.lab_tests.items()}).where(text != "", "")
     return pd.DataFrame({"LBSTRESC": stresc, "LBSTRESN": std, "LBSTRESU": stresu, "factor": factor})
+
+
+def _unit_factor(testcd: pd.Series, unit: pd.Series, study: Study) -> pd.Series:
+    """Factor from the reported to the standard unit (NaN: unknown test or unit)."""
+    factor = pd.Series(np.nan, index=testcd.index)
+    for code, test in study.lab_tests.items():
+        sel = testcd == code
+        if sel.any():
+            factor[sel] = unit[sel].map(test.units).astype(float)
+    return factor
+
+
+def _parse_result(text: pd.Series) -> pd.DataFrame:
+    """A result as a number, or as a qualifier sign and limit ("<1.5": '<', 1.5).
+
+    >>> _parse_result(pd.Series(["2.5", "<1.5", "NEG"])).to_dict("list")
+    {'numeric': [2.5, nan, nan], 'sign': [nan, '<', nan], 'limit': [nan, 1.5, nan]}
+    """
+    qualifier = text.str.extract(r"^([<>])\s*([0-9.eE+-]+)$")
+    return pd.DataFrame({"numeric": pd.to_numeric(text, errors="coerce"), "sign": qualifier[0],
+                         "limit": pd.to_numeric(qualifier[1], errors="coerce")}, index=text.index)
 
 
 def add_baseline_flag(lb: pd.DataFrame, dm: pd.DataFrame, pre_dose: frozenset[str]) -> pd.DataFrame:
@@ -62,18 +87,44 @@ def baseline_flag(out: pd.DataFrame, dm: pd.DataFrame, pre_dose: frozenset[str],
     start (date and time; a same-day record without time counts only when its time point is
     one of `pre_dose` (study.pre_dose_timepoints) or it has no time point)."""
     p = prefix
-    rfx = out["USUBJID"].map(dm.set_index("USUBJID")["RFXSTDTC"]).fillna("")
+    rfx = per_distinct(lambda u: u.map(dm.set_index("USUBJID")["RFXSTDTC"]).fillna(""), out["USUBJID"])
     dtc = out[f"{p}DTC"]
     tpt = out[f"{p}TPT"] if f"{p}TPT" in out else pd.Series("", index=out.index)
-    same_day_ok = tpt.isin({"", *pre_dose})
-    before = np.where((dtc.str.len() == 16) & (rfx.str.len() == 16), dtc <= rfx,
-                      (dtc.str[:10] < rfx.str[:10]) | ((dtc.str[:10] == rfx.str[:10]) & same_day_ok))
-    cand = out[(out[f"{p}STRESC"] != "") & (rfx != "") & (dtc != "") & before]
-    last = cand.assign(_i=cand.index).sort_values(["USUBJID", f"{p}TESTCD", f"{p}DTC", "_i"]).groupby(
-        ["USUBJID", f"{p}TESTCD"]).tail(1)
+    # Per distinct (date, reference, time point): a collection's tests share all three.
+    before = per_distinct(lambda d, r, t: _before_reference(d, r, t, pre_dose), dtc, rfx, tpt).to_numpy(dtype=bool)
+    cand = np.flatnonzero((out[f"{p}STRESC"] != "").to_numpy() & (rfx != "").to_numpy() & (dtc != "").to_numpy()
+                          & before)
     flag = np.full(len(out), "", dtype=object)
-    flag[out.index.get_indexer(last.index)] = "Y"
+    flag[cand[_last_per_group(out["USUBJID"].iloc[cand], out[f"{p}TESTCD"].iloc[cand], dtc.iloc[cand],
+                              out.index[cand])]] = "Y"
     return flag
+
+
+def _before_reference(dtc: pd.Series, rfx: pd.Series, tpt: pd.Series, pre_dose: frozenset[str]) -> pd.Series:
+    """Whether each date(/time) is on or before the first infusion start (see baseline_flag)."""
+    same_day_ok = tpt.isin({"", *pre_dose})
+    return pd.Series(np.where((dtc.str.len() == 16) & (rfx.str.len() == 16), dtc <= rfx,
+                              (dtc.str[:10] < rfx.str[:10]) | ((dtc.str[:10] == rfx.str[:10]) & same_day_ok)),
+                     index=dtc.index)
+
+
+def _last_per_group(subject: pd.Series, test: pd.Series, dtc: pd.Series, label: pd.Index) -> np.ndarray:
+    """Positions of the latest record (by date text, then row label) per subject and test.
+
+    Integer codes stand in for the text: sorting a million str objects costs seconds.
+
+    >>> _last_per_group(pd.Series(["A", "A", "B"]), pd.Series(["X", "X", "X"]),
+    ...                 pd.Series(["2024-02", "2024-01", "2024-01"]), pd.Index([0, 1, 2])).tolist()
+    [0, 2]
+    """
+    if not len(subject):
+        return np.array([], dtype=int)
+    group = pd.MultiIndex.from_arrays([subject.to_numpy(), test.to_numpy()]).factorize()[0]
+    when = pd.factorize(dtc.to_numpy(), sort=True)[0]
+    tie = pd.factorize(label.to_numpy(), sort=True)[0]
+    order = np.lexsort((tie, when, group))
+    g = group[order]
+    return np.sort(order[np.r_[g[1:] != g[:-1], True]])
 
 
 def _local(local: pd.DataFrame, study: Study) -> pd.DataFrame:
@@ -127,8 +178,9 @@ def build_lb(local: pd.DataFrame, central: pd.DataFrame, dm: pd.DataFrame, se: p
     on_infusion = lb["LBTPT"] != ""
     lb["LBTPTREF"] = np.where(on_infusion, study.data["timepoint_reference"], "")
     ex_start = _infusion_starts(dm, se)
-    key = pd.MultiIndex.from_arrays([lb["USUBJID"], lb["LBDTC"].str[:10]])
-    lb["LBRFTDTC"] = np.where(on_infusion, ex_start.reindex(key).fillna("").to_numpy(), "")
+    start = per_distinct(lambda u, d: ex_start.reindex(pd.MultiIndex.from_arrays([u, d.str[:10]])).fillna(""),
+                         lb["USUBJID"], lb["LBDTC"])
+    lb["LBRFTDTC"] = np.where(on_infusion, start.to_numpy(), "")
     set_sv_visit(lb, sv)
     rfst = lb["USUBJID"].map(dm.set_index("USUBJID")["RFSTDTC"])
     lb["LBDY"] = study_day(lb["LBDTC"], rfst)
@@ -149,4 +201,4 @@ def _infusion_starts(dm: pd.DataFrame, se: pd.DataFrame) -> pd.Series:
         [inf["USUBJID"], inf["SESTDTC"].str[:10]])).groupby(level=[0, 1]).first()
 
 
-__all__ = ["build_lb", "standardise_results", "add_baseline_flag", "baseline_flag", "number_text", "dtc_date"]
+__all__ = ["add_baseline_flag", "baseline_flag", "build_lb", "dtc_date", "number_text", "standardise_results"]
