@@ -58,6 +58,7 @@ from analysis.adam.derive.baseline import (
 )
 from analysis.adam.derive.checks import fresh, require_columns
 from analysis.adam.derive.dates import derive_vars_dtm, impute_dtc_dt
+from analysis.adam.derive.keys import joint_keys
 from analysis.adam.derive.labs import derive_vars_blq
 from analysis.adam.derive.occurrence import derive_var_last_dose_number
 from analysis.errors import UserError
@@ -257,7 +258,10 @@ def derive_vars_atptref(bds: pd.DataFrame, infusions: pd.DataFrame) -> pd.DataFr
     cyc_start = pd.to_datetime(pd.Series(start.reindex(pd.MultiIndex.from_arrays([out["USUBJID"], out["_CYCNUM"]]))
                                          .to_numpy(), index=out.index))
     timed = out["ATMF"] != "H"
-    out["ATPTREF"] = np.where(out["_CYCNUM"].notna(), CYCLE_PREFIX + out["_CYCNUM"].fillna(0).astype(int).astype(str), "")
+    # the label of each distinct cycle number, spread back by code (-1, i.e. missing, gets "")
+    codes, cycles = pd.factorize(out["_CYCNUM"])
+    labels = np.array([CYCLE_PREFIX + str(int(k)) for k in cycles] + [""], dtype=object)
+    out["ATPTREF"] = labels[codes]
     out["ARELTM"] = ((out["ADTM"] - cyc_start).dt.total_seconds() / 3600).where(timed)
     out["ARELTMU"] = np.where(out["ARELTM"].notna(), "HOURS", "")
     return out
@@ -323,10 +327,19 @@ def derive_vars_cycbase(bds: pd.DataFrame, *, order: Sequence[str] = tuple(ORDER
     base = pd.DataFrame({"USUBJID": flagged["USUBJID"], "PARAMCD": flagged["PARAMCD"],
                          "_CYCNUM": np.where(is_study_base[flagged.index], 1.0, flagged["_PRECYC"]),
                          "CYCBASE": flagged["AVAL"]})
-    cyc = bds[[*by, "_CYCNUM"]].merge(base, on=[*by, "_CYCNUM"], how="left", validate="many_to_one")
+    keys = [*by, "_CYCNUM"]
+    if base.duplicated(keys).any():
+        raise ValueError("derive_vars_cycbase: more than one pre-infusion record in a USUBJID/PARAMCD/cycle group")
+    # look CYCBASE up by one integer key: a merge on the text keys of ~1M records cost seconds
+    rec_key, base_key = joint_keys(bds[keys], base[keys])
+    row_of_key = np.full(len(rec_key) + len(base_key), -1)
+    row_of_key[base_key] = np.arange(len(base_key))
+    row = row_of_key[rec_key]
+    cycbase = np.where(row >= 0, base["CYCBASE"].to_numpy(dtype=float)[np.maximum(row, 0)] if len(base) else np.nan,
+                       np.nan)
     out = fresh(bds)
     out["CYCBLFL"] = np.where(is_study_base | is_later_base, "Y", "")
-    out["CYCBASE"] = cyc["CYCBASE"].to_numpy(dtype=float)
+    out["CYCBASE"] = cycbase
     return out
 
 

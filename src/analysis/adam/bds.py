@@ -50,9 +50,23 @@ def findings_to_bds(df: pd.DataFrame, domain: str, *, schedule: str | pd.Series)
     out["ATPT"] = done[f"{p}TPT"] if f"{p}TPT" in done else ""
     out["ATPTN"] = done[f"{p}TPTNUM"].astype(float) if f"{p}TPTNUM" in done else np.nan
     out["_SCHEDULE"] = schedule if isinstance(schedule, str) else schedule.reindex(done.index)
-    out["ADT"] = impute_dtc_dt(out["_DTC"].str[:10])[0]
+    out["ADT"] = impute_dtc_dt(date_part(out["_DTC"]))[0]
     out = derive_vars_dtm(out, "A", "_DTC")
     return out.reset_index(drop=True)
+
+
+def date_part(dtc: pd.Series) -> pd.Series:
+    """The date part (first 10 characters) of each --DTC value, sliced once per distinct value
+    when the column is all text (a million lab records share a few thousand date-times).
+
+    >>> date_part(pd.Series(["2024-05-11T07:30", None, "2024-05-11T07:30"])).tolist()
+    ['2024-05-11', nan, '2024-05-11']
+    """
+    if pd.api.types.infer_dtype(dtc, skipna=True) not in ("string", "empty"):
+        return dtc.str[:10]
+    codes, uniques = pd.factorize(dtc, use_na_sentinel=False)
+    sliced = pd.Series(uniques, dtype=object).str[:10].to_numpy()
+    return pd.Series(sliced[codes], index=dtc.index, dtype=object)
 
 
 def analysis_windows(study: Study, adsl: pd.DataFrame, ex: pd.DataFrame, schedules: Sequence[str]) -> pd.DataFrame:

@@ -81,7 +81,9 @@ def conform_adam(df: pd.DataFrame, spec: DatasetSpec, studyid: str) -> pd.DataFr
     """Dates to SAS numbers, STUDYID filled, then the spec's columns, types and sort order.
     Working columns a derivation chain carries along (source-domain variables used on the way)
     are not kept: the spec says what the dataset holds (xportr `xportr_select`)."""
-    df = df[[c for c in df.columns if c in spec.names]].copy()
+    # a column selection, not .copy(): under copy-on-write (build_adam) a deep copy of a
+    # million-row frame bought nothing, and without it pandas copies on selection anyway
+    df = df[[c for c in df.columns if c in spec.names]]
     if "STUDYID" in spec.names:
         df["STUDYID"] = studyid
     return conform(to_sas_numbers(df), spec)

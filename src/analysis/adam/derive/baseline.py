@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.adam.derive.checks import fresh, require_columns
+from analysis.adam.derive.keys import joint_keys, nonblank
 
 
 def derive_var_predose(df: pd.DataFrame, *, trtsdtm: str = "TRTSDTM", adtm: str = "ADTM", tmf: str = "ATMF",
@@ -62,10 +63,15 @@ def derive_var_ablfl(df: pd.DataFrame, by_vars: Sequence[str], order: Sequence[s
     require_columns(df, [*by_vars, *order, eligible, value] + ([value_c] if value_c else []), "derive_var_ablfl")
     has_value = df[value].notna()
     if value_c:
-        has_value |= df[value_c].fillna("").astype(str).str.strip() != ""
-    # sort only the key and order columns, not the whole (wide) dataset
+        has_value |= nonblank(df[value_c], strip=True)
+    # sort only the key and order columns, not the whole (wide) dataset, with the groups as one
+    # integer: only the order within a group matters (groups with a missing key get -1 and,
+    # as in a groupby, no flag)
     candidates = df.loc[df[eligible].astype(bool) & has_value, [*by_vars, *order]]
-    last = candidates.sort_values([*by_vars, *order], kind="stable").groupby(list(by_vars), sort=False).tail(1)
+    candidates = pd.DataFrame({"_GROUP": candidates.groupby(list(by_vars), sort=False).ngroup(),
+                               **{c: candidates[c] for c in order}})
+    last = candidates.sort_values(["_GROUP", *order], kind="stable").drop_duplicates("_GROUP", keep="last")
+    last = last[last["_GROUP"] >= 0]
     out = fresh(df)
     out[new_var] = np.where(out.index.isin(last.index), "Y", "")
     return out
@@ -87,12 +93,16 @@ def derive_var_base(df: pd.DataFrame, by_vars: Sequence[str], *, source_var: str
         raise ValueError(f"derive_var_base: more than one {filter_flag} record in a {'/'.join(by_vars)} group")
     # look the value up on the key columns only: merging the whole (wide, long) dataset would
     # copy every column of a million-row ADLB for one new variable
-    keys = df[list(by_vars)].merge(base, on=list(by_vars), how="left", validate="many_to_one")
+    # (as integer keys: a merge on the text key columns was most of this verb's time)
+    rec_key, base_key = joint_keys(df[list(by_vars)], base[list(by_vars)])
+    row_of_key = np.full(len(rec_key) + len(base_key), -1)
+    row_of_key[base_key] = np.arange(len(base_key))
+    row = row_of_key[rec_key]
+    values = base[source_var].reset_index(drop=True).reindex(row).reset_index(drop=True)
     out = fresh(df)
-    values = keys[source_var].to_numpy()
     if pd.api.types.is_object_dtype(df[source_var]) or pd.api.types.is_string_dtype(df[source_var]):
-        values = keys[source_var].fillna("").to_numpy()
-    out[new_var] = values
+        values = values.fillna("")
+    out[new_var] = values.to_numpy()
     return out
 
 

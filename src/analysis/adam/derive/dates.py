@@ -68,6 +68,10 @@ def impute_dtc_dt(dtc: pd.Series, *, highest_imputation: str = "n", date_imputat
         raise ValueError(f"highest_imputation must be 'n', 'D' or 'M', not {highest_imputation!r}")
     if date_imputation not in IMPUTATIONS:
         raise ValueError(f"date_imputation must be one of {IMPUTATIONS}, not {date_imputation!r}")
+    if not min_dates and not max_dates:
+        once = _impute_each_distinct(dtc, highest_imputation, date_imputation)
+        if once is not None:
+            return once
     p = _parts(dtc)
     y, m, d = p["y"], p["m"], p["d"]
     allowed = {"n": y.notna() & m.notna() & d.notna(),
@@ -99,6 +103,32 @@ def impute_dtc_dt(dtc: pd.Series, *, highest_imputation: str = "n", date_imputat
         move = imputed & b.notna() & (b >= lo) & (b <= hi) & (out > b)
         out = out.where(~move, b)
     return out, flag
+
+
+def _impute_each_distinct(dtc: pd.Series, highest_imputation: str, date_imputation: str
+                          ) -> tuple[pd.Series, pd.Series] | None:
+    """`impute_dtc_dt` without bounds, computed once per distinct text value and spread back
+    (a lab or questionnaire domain repeats each date over many records; building dates per
+    record was most of LSTALVDT's time). None when not worth it or not safe: non-text values
+    (1 and 1.0 share a factorize code but not a text) or a bad value (the full path names the
+    record).
+
+    >>> d, f = _impute_each_distinct(pd.Series(["2024-05", "2024-05", None]), "D", "first")
+    >>> [str(x.date()) if pd.notna(x) else "" for x in d], f.tolist()
+    (['2024-05-01', '2024-05-01', ''], ['D', 'D', ''])
+    """
+    if pd.api.types.infer_dtype(dtc, skipna=True) not in ("string", "empty"):
+        return None
+    codes, uniques = pd.factorize(dtc, use_na_sentinel=False)
+    if len(uniques) >= len(dtc):
+        return None
+    try:
+        dates, flags = impute_dtc_dt(pd.Series(uniques, dtype=object), highest_imputation=highest_imputation,
+                                     date_imputation=date_imputation)
+    except ValueError:
+        return None
+    return (pd.Series(dates.to_numpy()[codes], index=dtc.index, dtype=dates.dtype),
+            pd.Series(flags.to_numpy()[codes], index=dtc.index, dtype=flags.dtype))
 
 
 def _ymd(y: pd.Series, m: pd.Series, d: pd.Series) -> pd.Series:
@@ -146,17 +176,44 @@ def derive_vars_dtm(df: pd.DataFrame, new_vars_prefix: str, dtc: str, *, time_im
     require_columns(df, [dtc], "derive_vars_dtm")
     if time_imputation not in ("first", "last"):
         raise ValueError(f"time_imputation must be 'first' or 'last', not {time_imputation!r}")
-    p = _parts(df[dtc])
+    dtm, flag = _dtm_each_distinct(df[dtc], time_imputation)
+    out = fresh(df)
+    out[f"{new_vars_prefix}DTM"] = dtm
+    if flag_imputation:
+        out[f"{new_vars_prefix}TMF"] = flag
+    return out
+
+
+def _dtm_each_distinct(dtc: pd.Series, time_imputation: str) -> tuple[pd.Series, pd.Series]:
+    """(datetime, time flag) of each --DTC value, built once per distinct text value and spread
+    back when the column is all text (a lab collection time repeats over every test drawn);
+    other columns per record, as before.
+
+    >>> dtm, tmf = _dtm_each_distinct(pd.Series(["2024-05-11T07:30", "2024-05-11T07:30"]), "first")
+    >>> dtm.astype(str).tolist(), tmf.tolist()
+    (['2024-05-11 07:30:00', '2024-05-11 07:30:00'], ['S', 'S'])
+    """
+    if pd.api.types.infer_dtype(dtc, skipna=True) not in ("string", "empty"):
+        return _dtm(dtc, time_imputation)
+    codes, uniques = pd.factorize(dtc, use_na_sentinel=False)
+    try:
+        dtm, flag = _dtm(pd.Series(uniques, dtype=object), time_imputation)
+    except ValueError:  # the per-record path names the bad record
+        return _dtm(dtc, time_imputation)
+    return (pd.Series(dtm.to_numpy()[codes], index=dtc.index, dtype=dtm.dtype),
+            pd.Series(flag.to_numpy()[codes], index=dtc.index, dtype=flag.dtype))
+
+
+def _dtm(dtc: pd.Series, time_imputation: str) -> tuple[pd.Series, pd.Series]:
+    """(datetime, time flag) of each --DTC value; see `derive_vars_dtm`."""
+    p = _parts(dtc)
     complete = p[["y", "m", "d"]].notna().all(axis=1)
     fill = {"H": 0.0, "M": 0.0, "S": 0.0} if time_imputation == "first" else {"H": 23.0, "M": 59.0, "S": 59.0}
     flag = np.where(p["H"].isna(), "H", np.where(p["M"].isna(), "M", np.where(p["S"].isna(), "S", "")))
     date = _ymd(p["y"], p["m"], p["d"])
     seconds = p["H"].fillna(fill["H"]) * 3600 + p["M"].fillna(fill["M"]) * 60 + p["S"].fillna(fill["S"])
-    out = fresh(df)
-    out[f"{new_vars_prefix}DTM"] = (date + pd.to_timedelta(seconds, unit="s")).where(complete)
-    if flag_imputation:
-        out[f"{new_vars_prefix}TMF"] = pd.Series(flag, index=df.index).where(complete, "")
-    return out
+    return ((date + pd.to_timedelta(seconds, unit="s")).where(complete),
+            pd.Series(flag, index=dtc.index).where(complete, ""))
 
 
 def study_day(dates: pd.Series, reference: pd.Series) -> pd.Series:

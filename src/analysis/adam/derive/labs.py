@@ -31,12 +31,7 @@ def derive_vars_blq(df: pd.DataFrame, *, result_c: str = "AVALC", result_n: str 
     ([10.0, 10.0, 55.0, 2000.0], ['Y', 'Y', '', ''], ['', '', '', 'Y'])
     """
     require_columns(df, [result_c, result_n, lloq], "derive_vars_blq")
-    text = df[result_c].fillna("").astype(str)
-    parts = text.str.extract(_LIMIT)
-    limit = pd.to_numeric(parts["num"], errors="coerce")
-    below = parts["op"].str.startswith("<", na=False)
-    above = parts["op"].str.startswith(">", na=False)
-    undetected = text.str.upper().isin([t.upper() for t in not_detected])
+    limit, below, above, undetected = _limits(df[result_c], not_detected)
     q = pd.to_numeric(df[lloq], errors="coerce")
     out = fresh(df)
     blq_value = q.fillna(limit) * blq_factor
@@ -44,6 +39,30 @@ def derive_vars_blq(df: pd.DataFrame, *, result_c: str = "AVALC", result_n: str 
     out["BLQFL"] = np.where(below | undetected, "Y", "")
     out["ALQFL"] = np.where(above, "Y", "")
     return out
+
+
+def _limits(result_c: pd.Series, not_detected: tuple[str, ...]
+            ) -> tuple[pd.Series, np.ndarray, np.ndarray, np.ndarray]:
+    """(limit number, "<" flag, ">" flag, not-detected flag) of each reported result. The text
+    work runs once per distinct result (a few thousand among a million lab records) when the
+    column is all text; other columns are made text per record, as before.
+
+    >>> limit, below, above, nd = _limits(pd.Series(["<20", "55", "<20", None]), ("ND",))
+    >>> limit.tolist()[:2], below.tolist(), bool(above.any()), bool(nd.any())
+    ([20.0, nan], [True, False, True, False], False, False)
+    """
+    if pd.api.types.infer_dtype(result_c, skipna=True) in ("string", "empty"):
+        codes, uniques = pd.factorize(result_c, use_na_sentinel=False)
+        text = pd.Series(uniques, dtype=object).fillna("").astype(str)
+    else:
+        text = result_c.fillna("").astype(str)
+        codes = np.arange(len(text))
+    parts = text.str.extract(_LIMIT)
+    limit = pd.to_numeric(parts["num"], errors="coerce").to_numpy()[codes]
+    below = parts["op"].str.startswith("<", na=False).to_numpy()[codes]
+    above = parts["op"].str.startswith(">", na=False).to_numpy()[codes]
+    undetected = text.str.upper().isin([t.upper() for t in not_detected]).to_numpy()[codes]
+    return pd.Series(limit, index=result_c.index), below, above, undetected
 
 
 def derive_var_anrind(df: pd.DataFrame, *, value: str = "AVAL", low: str = "ANRLO", high: str = "ANRHI",

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.adam.derive.checks import fresh, require_columns
+from analysis.adam.derive.keys import joint_keys, nonblank
 
 BASELINE_AVISIT, BASELINE_AVISITN = "BASELINE", 0.0
 WINDOW_COLUMNS = ("AVISIT", "AVISITN", "AWTARGET", "AWLO", "AWHI")
@@ -44,29 +45,40 @@ def derive_vars_avisit(df: pd.DataFrame, windows: pd.DataFrame, by_vars: Sequenc
     require_columns(df, [*by_vars, day], "derive_vars_avisit")
     require_columns(windows, [*by_vars, *WINDOW_COLUMNS], "derive_vars_avisit (windows)")
     by_vars = list(by_vars)
-    rec = df[by_vars + [day]].copy()
-    rec["_ROW"] = np.arange(len(rec))
+    rec_key, w_key = joint_keys(df[by_vars], windows[by_vars])
+    # narrow frames keyed by one integer: merge_asof on text `by` columns, and copies of them,
+    # were most of this verb's time on a million records
+    rec = pd.DataFrame({"_KEY": rec_key, day: df[day].to_numpy(), "_ROW": np.arange(len(df))})
     rec = rec[rec[day].notna()].sort_values(day, kind="stable")
     rec[day] = rec[day].astype(float)
-    w = windows[by_vars + list(WINDOW_COLUMNS)].copy()
+    w = pd.DataFrame({"_KEY": w_key, **{c: windows[c].to_numpy() for c in WINDOW_COLUMNS}})
     w["AWTARGET"] = w["AWTARGET"].astype(float)
     w = w.sort_values("AWTARGET", kind="stable")
     picks = []
     for direction in ("backward", "forward"):
-        m = pd.merge_asof(rec, w, left_on=day, right_on="AWTARGET", by=by_vars, direction=direction)
+        m = pd.merge_asof(rec, w, left_on=day, right_on="AWTARGET", by="_KEY", direction=direction)
         inside = m["AWLO"].notna() & (m[day] >= m["AWLO"]) & (m[day] <= m["AWHI"])
-        m = m[inside].copy()
-        m["AWTDIFF"] = (m[day] - m["AWTARGET"]).abs()
+        m = m[inside]
+        m = m.assign(AWTDIFF=(m[day] - m["AWTARGET"]).abs())
         picks.append(m)
     both = pd.concat(picks, ignore_index=True)
-    # nearest target wins; on a tie the later visit (larger target)
-    both = both.sort_values(["_ROW", "AWTDIFF", "AWTARGET"], ascending=[True, True, False], kind="stable")
-    chosen = both.drop_duplicates("_ROW").set_index("_ROW")
+    # nearest target wins; on a tie the later visit (larger target); np.lexsort is stable, as
+    # the multi-key sort_values it replaces (last key sorts first)
+    order = np.lexsort((-both["AWTARGET"].to_numpy(), both["AWTDIFF"].to_numpy(), both["_ROW"].to_numpy()))
+    row = both["_ROW"].to_numpy()[order]
+    first = np.ones(len(row), dtype=bool)
+    first[1:] = row[1:] != row[:-1]  # sorted by _ROW: the first of each row's candidates wins
+    chosen = both.iloc[order[first]]
+    pos = row[first]
     out = fresh(df)
-    rows = np.arange(len(df))
     for col in (*WINDOW_COLUMNS, "AWTDIFF"):
-        values = chosen[col].reindex(rows)
-        out[col] = (values.fillna("").to_numpy() if col == "AVISIT" else values.to_numpy(dtype=float))
+        if col == "AVISIT":
+            values = np.full(len(df), "", dtype=object)
+            values[pos] = chosen[col].fillna("").to_numpy()
+        else:
+            values = np.full(len(df), np.nan)
+            values[pos] = chosen[col].to_numpy(dtype=float)
+        out[col] = values
     return out
 
 
@@ -103,13 +115,15 @@ def derive_var_anl01fl(df: pd.DataFrame, by_vars: Sequence[str], *, order: Seque
                     "derive_var_anl01fl")
     has_value = df[value].notna()
     if value_c:
-        has_value |= df[value_c].fillna("").astype(str) != ""
-    # sort only the columns the choice needs, not the whole (wide) dataset
+        has_value |= nonblank(df[value_c])
+    # sort only the columns the choice needs, not the whole (wide) dataset, and the groups as
+    # one integer (which group sorts first does not matter, only the order within each)
     cand = df.loc[(df["AVISIT"] != "") & has_value, [*by_vars, "AWTDIFF", *order]]
-    cand["_DIFF"] = cand["AWTDIFF"].fillna(0.0)  # the baseline record has no window: distance 0
-    cand = cand.sort_values([*by_vars, "_DIFF", *order], ascending=[True] * len(by_vars) + [True] + [False] * len(order),
-                            kind="stable")
-    keep = cand.groupby(list(by_vars), sort=False, dropna=False).head(1).index
+    cand = pd.DataFrame({"_GROUP": cand.groupby(list(by_vars), sort=False, dropna=False).ngroup(),
+                         "_DIFF": cand["AWTDIFF"].fillna(0.0),  # the baseline record has no window: distance 0
+                         **{c: cand[c] for c in order}})
+    cand = cand.sort_values(["_GROUP", "_DIFF", *order], ascending=[True, True] + [False] * len(order), kind="stable")
+    keep = cand.drop_duplicates("_GROUP").index
     out = fresh(df)
     out[new_var] = np.where(out.index.isin(keep), "Y", "")
     return out
