@@ -11,7 +11,15 @@ from pathlib import Path
 
 import pytest
 
-from analysis.outputs import DATASETS, GROUPS, group_datasets, group_parts, run_outputs, run_part_outputs
+from analysis.errors import UserError
+from analysis.outputs import (
+    DATASETS,
+    GROUPS,
+    group_datasets,
+    group_parts,
+    run_outputs,
+    run_part_outputs,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 SPECS = ROOT / "specs" / "analysis"
@@ -40,12 +48,12 @@ def test_pieces_gathered_equal_the_group_run(tmp_path, embedded_adam_dir, group)
 def test_a_piece_not_run_is_named_when_gathering(tmp_path, embedded_adam_dir):
     (area, part), *_ = group_parts("cytokines", SPECS)
     run_part_outputs("cytokines", area, part, embedded_adam_dir, SPECS, tmp_path / "parts")
-    with pytest.raises(FileNotFoundError, match="has not been run"):
+    with pytest.raises(UserError, match="has not been run"):
         run_outputs("cytokines", "", SPECS, tmp_path / "out", parts_dir=tmp_path / "parts")
 
 
 def test_an_unknown_piece_is_refused(tmp_path, embedded_adam_dir):
-    with pytest.raises(ValueError, match="is not a piece of output group"):
+    with pytest.raises(UserError, match="is not a piece of output group"):
         run_part_outputs("cytokines", "cytokines", "nope", embedded_adam_dir, SPECS, tmp_path)
 
 

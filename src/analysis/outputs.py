@@ -121,7 +121,10 @@ def run_part_outputs(group: str, area: str, part: str, adam_dir: str | Path, spe
     from analysis.ard import write_csv_atomic
 
     if (area, part) not in group_parts(group, spec_dir):
-        raise ValueError(f"{area}:{part} is not a piece of output group {group!r}")
+        from analysis.errors import UserError
+
+        raise UserError(f"{area}:{part} is not a piece of output group {group!r} "
+                        f"(`analysis group-parts {group}` lists them)")
     parts_dir = Path(parts_dir)
     slug = part_slug(area, part)
     scratch = parts_dir / f".{slug}.tmp"
@@ -153,7 +156,9 @@ def _merged_files(group: str, spec_dir: Path, parts_dir: Path, scratch: Path) ->
         for _, part in (piece for piece in group_parts(group, spec_dir) if piece[0] == area):
             index = parts_dir / f"{part_slug(area, part)}.index.csv"
             if not index.exists():
-                raise FileNotFoundError(f"{index}: piece {area}:{part} has not been run")
+                from analysis.errors import UserError
+
+                raise UserError(f"{index}: piece {area}:{part} has not been run")
             for rel in pd.read_csv(index, dtype=str, keep_default_na=False)["file"]:
                 (scratch / rel).parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(parts_dir / rel, scratch / rel)

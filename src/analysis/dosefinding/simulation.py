@@ -675,30 +675,28 @@ def _cmd_all(args: argparse.Namespace) -> None:
     run_all(None, args.spec, args.out)
 
 
+def _command(subparsers, name: str, help_text: str, description: str, func, out_help: str):
+    p = subparsers.add_parser(name, help=help_text, description=description)
+    p.add_argument("--spec", default=DEFAULT_SPEC, help=f"simulation spec (default {DEFAULT_SPEC})")
+    p.add_argument("--out", required=True, help=out_help)
+    p.set_defaults(func=func)
+    return p
+
+
 def register(subparsers) -> None:
     """Add ``design-sim-part``, ``design-sim-table`` and ``design-simulation`` to `analysis`."""
-    p = subparsers.add_parser("design-sim-part", help="simulate one design-simulation scenario (3+3 and BOIN)",
-                              description="Simulates one scenario of the design-simulation spec for every design "
-                                          "and writes OUT/design_sim/<scenario>.csv (integer sums).")
-    p.add_argument("--spec", default=DEFAULT_SPEC, help=f"simulation spec (default {DEFAULT_SPEC})")
-    p.add_argument("--part", required=True, help="scenario:<name> (see the spec's scenarios)")
-    p.add_argument("--out", required=True, help="output folder (design_sim/ is written under it)")
-    p.set_defaults(func=_cmd_part)
-
-    p = subparsers.add_parser("design-sim-table", help="operating-characteristics table from the scenario files",
-                              description="Reads PARTS/design_sim/<scenario>.csv for every scenario and writes the "
-                                          "design_oc table (tlf/, ard/, meta/).")
-    p.add_argument("--spec", default=DEFAULT_SPEC, help=f"simulation spec (default {DEFAULT_SPEC})")
-    p.add_argument("--parts", required=True, help="the --out folder of design-sim-part")
-    p.add_argument("--out", required=True, help="output folder (ard/, tlf/ and meta/ are written under it)")
-    p.set_defaults(func=_cmd_table)
-
-    p = subparsers.add_parser("design-simulation", help="3+3 and BOIN operating characteristics (all scenarios)",
-                              description="Simulates every scenario and design in one process and writes the "
-                                          "design_oc table.")
-    p.add_argument("--spec", default=DEFAULT_SPEC, help=f"simulation spec (default {DEFAULT_SPEC})")
-    p.add_argument("--out", required=True, help="output folder (ard/, tlf/ and meta/ are written under it)")
-    p.set_defaults(func=_cmd_all)
+    tables = "output folder (ard/, tlf/ and meta/ are written under it)"
+    _command(subparsers, "design-sim-part", "simulate one design-simulation scenario (3+3 and BOIN)",
+             "Simulates one scenario of the design-simulation spec for every design and writes "
+             "OUT/design_sim/<scenario>.csv (integer sums).", _cmd_part,
+             "output folder (design_sim/ is written under it)").add_argument(
+        "--part", required=True, help="scenario:<name> (see the spec's scenarios)")
+    _command(subparsers, "design-sim-table", "operating-characteristics table from the scenario files",
+             "Reads PARTS/design_sim/<scenario>.csv for every scenario and writes the design_oc table "
+             "(tlf/, ard/, meta/).", _cmd_table, tables).add_argument(
+        "--parts", required=True, help="the --out folder of design-sim-part")
+    _command(subparsers, "design-simulation", "3+3 and BOIN operating characteristics (all scenarios)",
+             "Simulates every scenario and design in one process and writes the design_oc table.", _cmd_all, tables)
 
 
 register_design_simulation = register
